@@ -1,0 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using TokenService.Data.Entities;
+
+namespace TokenService.Data;
+
+/// <summary>
+/// The one database of the service: tenants, keys, and OpenIddict's applications, authorizations, scopes and tokens.
+/// </summary>
+public sealed class TokenServiceDbContext(DbContextOptions<TokenServiceDbContext> options) : DbContext(options)
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+
+    public DbSet<Application> Applications => Set<Application>();
+
+    public DbSet<ResourceServer> ResourceServers => Set<ResourceServer>();
+
+    public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.UseOpenIddict();
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(TokenServiceDbContext).Assembly);
+    }
+}

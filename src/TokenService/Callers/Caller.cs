@@ -1,0 +1,50 @@
+using System.Reflection;
+
+namespace TokenService.Callers;
+
+/// <summary>Kinds of principal. The first four are carried by tokens and reported as <c>principal_type</c>.</summary>
+public enum PrincipalType
+{
+    Guest,
+    AdminUser,
+    OrgClient,
+    AppClient,
+    AppUser,
+    ResourceServer,
+    Superuser,
+}
+
+/// <summary>
+/// Who is calling, resolved once per request from whatever credential it carried
+/// (see <see cref="CredentialResolver"/>); every rule about powers reads this and nothing else.
+/// </summary>
+/// <param name="Type">The kind of principal.</param>
+/// <param name="Subject">Client id or user id; empty for a guest.</param>
+/// <param name="OrgId">Tenant organization, when the principal belongs to one.</param>
+/// <param name="Org">Organization name.</param>
+/// <param name="AppId">Application, for app clients and app users.</param>
+/// <param name="App">Application name.</param>
+/// <param name="Username">User name, for users.</param>
+public sealed record Caller(
+    PrincipalType Type,
+    string Subject,
+    Guid? OrgId = null,
+    string? Org = null,
+    Guid? AppId = null,
+    string? App = null,
+    string? Username = null)
+{
+    /// <summary>A request without credentials.</summary>
+    public static Caller Guest { get; } = new(PrincipalType.Guest, "");
+
+    /// <summary>
+    /// Lets minimal-API handlers take the resolved caller as a parameter. Binding runs before endpoint
+    /// filters, so both share one resolution per request; a failed one never reaches the handler
+    /// because <see cref="CallerExtensions.RequireCaller{TBuilder}"/> answers it first.
+    /// </summary>
+    public static async ValueTask<Caller?> BindAsync(HttpContext context, ParameterInfo parameter)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return (await CallerExtensions.ResolveOnceAsync(context)).Caller ?? Guest;
+    }
+}

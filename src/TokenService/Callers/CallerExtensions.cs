@@ -1,0 +1,39 @@
+namespace TokenService.Callers;
+
+/// <summary>Registers credential resolution and the powers it feeds.</summary>
+public static class CallerExtensions
+{
+    public static IHostApplicationBuilder AddTokenServiceCallers(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddScoped<ClientDirectory>();
+        builder.Services.AddScoped<CredentialResolver>();
+        builder.Services.AddScoped<SuperuserClient>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Resolves the caller of every endpoint in a group before the handler runs; a credential that fails
+    /// ends the request with its 400/401 and Usergrid error body.
+    /// </summary>
+    public static TBuilder RequireCaller<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var result = await ResolveOnceAsync(context.HttpContext);
+            return result.Failure is { } failure ? ApiErrors.From(failure) : await next(context);
+        });
+
+    /// <summary>Resolves the request's credentials at most once, however many times it is asked.</summary>
+    internal static async ValueTask<CredentialResult> ResolveOnceAsync(HttpContext http)
+    {
+        if (http.Features.Get<CredentialResult>() is { } resolved)
+        {
+            return resolved;
+        }
+
+        var result = await http.RequestServices.GetRequiredService<CredentialResolver>()
+            .ResolveAsync(http.Request, http.RequestAborted);
+        http.Features.Set(result);
+        return result;
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TokenService.Data;
+using TokenService.Options;
+
+namespace TokenService.Callers;
+
+/// <summary>
+/// Maps a client id to the principal it stands for. The kind prefix (<c>org_</c>, <c>app_</c>, <c>rs_</c>)
+/// picks the table, so a lookup is one indexed query.
+/// </summary>
+public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<SuperuserOptions> superuser)
+{
+    public const string OrgPrefix = "org_";
+    public const string AppPrefix = "app_";
+    public const string ResourceServerPrefix = "rs_";
+
+    /// <summary>The caller a client id stands for, or <c>null</c> when no such client exists.</summary>
+    public async Task<Caller?> FindAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        if (clientId.StartsWith(OrgPrefix, StringComparison.Ordinal))
+        {
+            return await db.Organizations.AsNoTracking()
+                .Where(o => o.ClientId == clientId)
+                .Select(o => new Caller(PrincipalType.OrgClient, o.ClientId, o.Id, o.Name, null, null, null))
+                .FirstOrDefaultAsync(cancellationToken);
+        }
+
+        if (clientId.StartsWith(AppPrefix, StringComparison.Ordinal))
+        {
+            return await db.Applications.AsNoTracking()
+                .Where(a => a.ClientId == clientId)
+                .Select(a => new Caller(PrincipalType.AppClient, a.ClientId, a.OrganizationId, a.Organization.Name, a.Id, a.Name, null))
+                .FirstOrDefaultAsync(cancellationToken);
+        }
+
+        if (clientId.StartsWith(ResourceServerPrefix, StringComparison.Ordinal))
+        {
+            return await db.ResourceServers.AsNoTracking()
+                .Where(r => r.ClientId == clientId)
+                .Select(r => new Caller(PrincipalType.ResourceServer, r.ClientId, r.OrganizationId, r.Organization.Name, null, null, null))
+                .FirstOrDefaultAsync(cancellationToken);
+        }
+
+        return string.Equals(clientId, superuser.Value.Username, StringComparison.Ordinal)
+            ? new Caller(PrincipalType.Superuser, clientId)
+            : null;
+    }
+}

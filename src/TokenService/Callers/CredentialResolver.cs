@@ -1,0 +1,198 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.Extensions.Primitives;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation;
+using TokenService.OAuth;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace TokenService.Callers;
+
+/// <summary>
+/// The credential resolution seam: every credential form a request may carry becomes one <see cref="Caller"/>
+/// or one typed failure. The management API and the access check call this; nothing else parses credentials.
+/// </summary>
+public sealed class CredentialResolver(
+    OpenIddictValidationService validation,
+    IOpenIddictTokenManager tokens,
+    ClientRegistry registry,
+    ClientDirectory directory,
+    TimeProvider clock)
+{
+    /// <summary>Resolves the credentials carried by an HTTP request.</summary>
+    public async Task<CredentialResult> ResolveAsync(HttpRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var form = request.HasFormContentType ? await request.ReadFormAsync(cancellationToken) : null;
+        return await ResolveAsync(new PresentedCredentials(
+            request.Headers.Authorization,
+            Merge(request.Query["access_token"], form?["access_token"]),
+            Merge(request.Query["client_id"], form?["client_id"]),
+            Merge(request.Query["client_secret"], form?["client_secret"])), cancellationToken);
+    }
+
+    /// <summary>Resolves credentials exactly as a request carried them.</summary>
+    public async Task<CredentialResult> ResolveAsync(PresentedCredentials presented, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(presented);
+        if (presented.Authorization.Count > 1 || presented.AccessToken.Count > 1 ||
+            presented.ClientId.Count > 1 || presented.ClientSecret.Count > 1)
+        {
+            return CredentialResult.Fail(AuthFailure.BadRequest("A credential parameter was sent more than once."));
+        }
+
+        string? authorization = presented.Authorization;
+        string? accessToken = presented.AccessToken;
+        string? clientId = presented.ClientId;
+        string? clientSecret = presented.ClientSecret;
+
+        var forms = (string.IsNullOrEmpty(authorization) ? 0 : 1) + (accessToken is null ? 0 : 1) +
+                    (clientId is null && clientSecret is null ? 0 : 1);
+        if (forms > 1)
+        {
+            // RFC 6750 §2: a token in more than one place is refused; so is any other mix of credential forms,
+            // since honouring one of them silently would make the request mean something its sender did not check.
+            return CredentialResult.Fail(AuthFailure.BadRequest("Credentials must be presented in exactly one way."));
+        }
+
+        if (forms == 0)
+        {
+            return CredentialResult.Ok(Caller.Guest);
+        }
+
+        if (accessToken is not null)
+        {
+            return await ValidateTokenAsync(accessToken, cancellationToken);
+        }
+
+        if (clientId is not null || clientSecret is not null)
+        {
+            return clientId is null || clientSecret is null
+                ? CredentialResult.Fail(AuthFailure.BadRequest("client_id and client_secret must be sent together."))
+                : await AuthenticateClientAsync(clientId, clientSecret, basic: false, cancellationToken);
+        }
+
+        if (!AuthenticationHeaderValue.TryParse(authorization, out var header) || string.IsNullOrEmpty(header.Parameter))
+        {
+            return CredentialResult.Fail(AuthFailure.BadToken);
+        }
+
+        if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            return await ValidateTokenAsync(header.Parameter, cancellationToken);
+        }
+
+        if (header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+        {
+            return TryDecodeBasic(header.Parameter, out var id, out var secret)
+                ? await AuthenticateClientAsync(id, secret, basic: true, cancellationToken)
+                : CredentialResult.Fail(AuthFailure.InvalidClient(basic: true));
+        }
+
+        return CredentialResult.Fail(AuthFailure.BadToken);
+    }
+
+    private async Task<CredentialResult> ValidateTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!ReferenceTokens.IsWellFormed(token))
+        {
+            return CredentialResult.Fail(AuthFailure.BadToken);
+        }
+
+        try
+        {
+            var principal = await validation.ValidateAccessTokenAsync(token, cancellationToken);
+            return TokenClaims.ReadCaller(principal) is { } caller
+                ? CredentialResult.Ok(caller)
+                : CredentialResult.Fail(AuthFailure.InvalidToken);
+        }
+        catch (OpenIddictExceptions.ProtocolException)
+        {
+            // OpenIddict reports expired, revoked and unknown tokens alike; Usergrid clients need to know
+            // which, to refresh or re-authenticate. Only the failure path pays for this extra lookup.
+            var entry = await tokens.FindByReferenceIdAsync(token, cancellationToken);
+            if (entry is not null &&
+                await tokens.HasStatusAsync(entry, Statuses.Valid, cancellationToken) &&
+                await tokens.GetExpirationDateAsync(entry, cancellationToken) is { } expiry &&
+                expiry <= clock.GetUtcNow())
+            {
+                return CredentialResult.Fail(AuthFailure.Expired);
+            }
+
+            return CredentialResult.Fail(AuthFailure.InvalidToken);
+        }
+    }
+
+    private async Task<CredentialResult> AuthenticateClientAsync(
+        string clientId, string secret, bool basic, CancellationToken cancellationToken)
+    {
+        if (clientId.Length is 0 or > 200 || secret.Length is 0 or > 500 ||
+            !await registry.VerifySecretAsync(clientId, secret, cancellationToken) ||
+            await directory.FindAsync(clientId, cancellationToken) is not { } caller)
+        {
+            return CredentialResult.Fail(AuthFailure.InvalidClient(basic));
+        }
+
+        return CredentialResult.Ok(caller);
+    }
+
+    /// <summary>RFC 6749 §2.3.1: id and secret are form-url-encoded before base64.</summary>
+    private static bool TryDecodeBasic(string parameter, out string id, out string secret)
+    {
+        (id, secret) = ("", "");
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parameter));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                return false;
+            }
+
+            id = Uri.UnescapeDataString(decoded[..colon].Replace('+', ' '));
+            secret = Uri.UnescapeDataString(decoded[(colon + 1)..].Replace('+', ' '));
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static StringValues Merge(StringValues query, StringValues? form) =>
+        form is { Count: > 0 } values ? StringValues.Concat(query, values) : query;
+}
+
+/// <summary>Credentials as a request carried them (each may be absent or repeated).</summary>
+public sealed record PresentedCredentials(
+    StringValues Authorization, StringValues AccessToken, StringValues ClientId, StringValues ClientSecret);
+
+/// <summary>Either a caller or the reason none could be resolved.</summary>
+public sealed record CredentialResult(Caller? Caller, AuthFailure? Failure)
+{
+    public static CredentialResult Ok(Caller caller) => new(caller, null);
+
+    public static CredentialResult Fail(AuthFailure failure) => new(null, failure);
+}
+
+/// <summary>A credential failure, with the Usergrid error code existing SDKs react to.</summary>
+public sealed record AuthFailure(int Status, string Error, string Description, string? WwwAuthenticate)
+{
+    private const string BearerInvalidToken = "Bearer realm=\"TokenService\", error=\"invalid_token\"";
+
+    public static AuthFailure Expired { get; } =
+        new(401, "expired_token", "The access token has expired.", BearerInvalidToken);
+
+    public static AuthFailure InvalidToken { get; } =
+        new(401, "auth_invalid", "The access token is unknown or has been revoked.", BearerInvalidToken);
+
+    public static AuthFailure BadToken { get; } =
+        new(401, "auth_bad_access_token", "The access token is malformed.", BearerInvalidToken);
+
+    public static AuthFailure InvalidClient(bool basic) =>
+        new(401, "invalid_client", "The client credentials are invalid.",
+            basic ? "Basic realm=\"TokenService\"" : BearerInvalidToken);
+
+    public static AuthFailure BadRequest(string description) =>
+        new(400, "invalid_request", description, "Bearer realm=\"TokenService\", error=\"invalid_request\"");
+}

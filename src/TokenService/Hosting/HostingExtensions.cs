@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using TokenService.Callers;
+using TokenService.Data;
+
+namespace TokenService.Hosting;
+
+/// <summary>Cross-cutting host concerns: error bodies, health, OpenAPI.</summary>
+public static class HostingExtensions
+{
+    public static IHostApplicationBuilder AddTokenServiceHosting(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddHealthChecks().AddDbContextCheck<TokenServiceDbContext>("database", tags: ["ready"]);
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.DefaultIgnoreCondition =
+            System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+
+        // Malformed bodies and parameters throw, so the exception handler answers them with the
+        // service's JSON error body instead of an empty 400.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequestHandler>();
+        builder.Services.AddProblemDetails();
+        builder.AddTokenServiceOpenApi();
+        return builder;
+    }
+
+    public static WebApplication UseTokenServiceHosting(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseTokenServiceOpenApi();
+        app.UseAuthentication();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapTokenServiceHealth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
+            .WithTags("Health");
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
+            .WithTags("Health");
+        return endpoints;
+    }
+
+    /// <summary>Turns request-shaped failures into a 400 with the service's error body; anything else is a plain 500 without details.</summary>
+    private sealed class BadRequestHandler : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+        {
+            if (exception is BadHttpRequestException or JsonException)
+            {
+                var status = exception is BadHttpRequestException { StatusCode: >= 400 and < 500 } bad ? bad.StatusCode : 400;
+                httpContext.Response.StatusCode = status;
+                await httpContext.Response.WriteAsJsonAsync(
+                    new ApiError("invalid_request", "The request is malformed: check its JSON body, content type and parameters."),
+                    cancellationToken);
+                return true;
+            }
+
+            httpContext.Response.StatusCode = 500;
+            await httpContext.Response.WriteAsJsonAsync(
+                new ApiError("server_error", "The service failed to process the request."), cancellationToken);
+            return true;
+        }
+    }
+}

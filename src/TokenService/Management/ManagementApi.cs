@@ -1,0 +1,25 @@
+using TokenService.Callers;
+using TokenService.Compat;
+
+namespace TokenService.Management;
+
+/// <summary>Composes the management API: every endpoint below resolves its caller first.</summary>
+public static class ManagementApi
+{
+    public static IHostApplicationBuilder AddTokenServiceManagement(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddScoped<Tenants>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder endpoints)
+    {
+        var management = endpoints.MapGroup("/management").RequireCaller();
+        management.MapOrganizations();
+        management.MapApplications();
+        management.MapResourceServers();
+        endpoints.MapUsergridApplications();
+        return endpoints;
+    }
+}

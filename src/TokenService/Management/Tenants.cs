@@ -1,0 +1,105 @@
+using Microsoft.EntityFrameworkCore;
+using TokenService.Callers;
+using TokenService.Data;
+using TokenService.Data.Entities;
+using TokenService.OAuth;
+
+namespace TokenService.Management;
+
+/// <summary>
+/// Creates and removes organizations, applications and resource servers together with their OpenIddict
+/// clients, in one transaction each, so a tenant never exists without its client or the other way round.
+/// </summary>
+public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, TimeProvider clock)
+{
+    public async Task<OrganizationCreatedResponse> CreateOrganizationAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var credentials = await clients.CreateAsync(ClientDirectory.OrgPrefix, ClientKind.Tenant, $"org:{name}", cancellationToken);
+        var org = new Organization
+        {
+            Id = Guid.NewGuid(), Name = name, ClientId = credentials.ClientId,
+            SecretIssuedAt = now, Created = now, Modified = now,
+        };
+        db.Organizations.Add(org);
+        await db.SaveChangesAsync(cancellationToken);
+        var sandbox = await AddApplicationAsync(org, Application.SandboxName, secured: false, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new OrganizationCreatedResponse(org.Id, org.Name, org.ClientId, credentials.ClientSecret,
+            org.AccessTokenTtl, org.Created, org.Modified, sandbox);
+    }
+
+    public async Task<ApplicationCreatedResponse> CreateApplicationAsync(Organization org, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(org);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var created = await AddApplicationAsync(org, name, secured: true, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return created;
+    }
+
+    public async Task<ResourceServerResponse> CreateResourceServerAsync(Organization org, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(org);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var credentials = await clients.CreateAsync(
+            ClientDirectory.ResourceServerPrefix, ClientKind.ResourceServer, $"rs:{org.Name}/{name}", cancellationToken);
+        var server = new ResourceServer
+        {
+            Id = Guid.NewGuid(), OrganizationId = org.Id, Name = name, ClientId = credentials.ClientId,
+            SecretIssuedAt = now, Created = now,
+        };
+        db.ResourceServers.Add(server);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new ResourceServerResponse(server.Id, name, org.Name, server.ClientId, now, credentials.ClientSecret);
+    }
+
+    /// <summary>Removes an application and its client; every token issued under it is revoked with it.</summary>
+    public async Task DeleteApplicationAsync(Application app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await clients.DeleteAsync(app.ClientId, cancellationToken);
+        db.Applications.Remove(app);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Removes an organization with all its apps, resource servers and clients, revoking every token issued under it.</summary>
+    public async Task DeleteOrganizationAsync(Organization org, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(org);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var clientIds = await db.Applications.Where(a => a.OrganizationId == org.Id).Select(a => a.ClientId)
+            .Concat(db.ResourceServers.Where(r => r.OrganizationId == org.Id).Select(r => r.ClientId))
+            .ToListAsync(cancellationToken);
+        clientIds.Add(org.ClientId);
+        foreach (var clientId in clientIds)
+        {
+            await clients.DeleteAsync(clientId, cancellationToken);
+        }
+
+        db.Organizations.Remove(org);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private async Task<ApplicationCreatedResponse> AddApplicationAsync(
+        Organization org, string name, bool secured, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var credentials = await clients.CreateAsync(ClientDirectory.AppPrefix, ClientKind.Tenant, $"app:{org.Name}/{name}", cancellationToken);
+        var app = new Application
+        {
+            Id = Guid.NewGuid(), OrganizationId = org.Id, Name = name, ClientId = credentials.ClientId,
+            SecretIssuedAt = now, Secured = secured, Created = now, Modified = now,
+        };
+        db.Applications.Add(app);
+        await db.SaveChangesAsync(cancellationToken);
+        return new ApplicationCreatedResponse(app.Id, name, org.Name, app.ClientId, credentials.ClientSecret,
+            app.AccessTokenTtl, app.Secured, now, now);
+    }
+}

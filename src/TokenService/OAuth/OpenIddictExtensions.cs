@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Options;
+using OpenIddict.Server;
+using TokenService.Data;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace TokenService.OAuth;
+
+/// <summary>OpenIddict owns the protocol endpoints; the service extends it only through event handlers.</summary>
+public static class OpenIddictExtensions
+{
+    public static IHostApplicationBuilder AddTokenServiceOpenIddict(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<ClientRegistry>();
+        services.AddScoped<TtlPolicy>();
+        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeys>();
+
+        services.AddOpenIddict()
+            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<TokenServiceDbContext>())
+            .AddServer(options =>
+            {
+                options.SetTokenEndpointUris("token")
+                    .SetIntrospectionEndpointUris("introspect")
+                    .SetRevocationEndpointUris("revoke")
+                    .SetConfigurationEndpointUris(".well-known/openid-configuration", ".well-known/oauth-authorization-server")
+                    .SetJsonWebKeySetEndpointUris(".well-known/jwks");
+
+                options.AllowClientCredentialsFlow();
+
+                // Opaque reference tokens: the client holds 256 random bits, the database holds the payload
+                // (encrypted) and the status, so revocation is authoritative and tokens reveal nothing.
+                options.UseReferenceAccessTokens();
+
+                // Lifetimes come from the TTL policy on every principal; a principal without one never expires.
+                options.SetAccessTokenLifetime(null);
+
+                options.AddEventHandler(ClientCredentialsGrant.Descriptor);
+                options.AddEventHandler(ExactExpiresIn.Descriptor);
+                options.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);
+                options.AddEventHandler(TenantScopedIntrospection.Descriptor);
+                options.AddEventHandler(IntrospectionClaims.Descriptor);
+                options.RemoveEventHandler(OpenIddictServerHandlers.Revocation.ValidateAuthorizedParty.Descriptor);
+                options.AddEventHandler(TenantScopedRevocation.Descriptor);
+
+                // The only client authentication methods the service supports, and so the only ones advertised.
+                options.Configure(o =>
+                {
+                    o.ClientAuthenticationMethods.Clear();
+                    o.ClientAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretBasic);
+                    o.ClientAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretPost);
+                });
+
+                options.UseAspNetCore()
+                    // TLS is terminated by a proxy in front of production deployments; transport
+                    // enforcement is configured for the whole host, not per endpoint.
+                    .DisableTransportSecurityRequirement();
+            })
+            .AddValidation(options =>
+            {
+                // Bearer tokens on the management API are checked by the same server, in process.
+                options.UseLocalServer();
+                options.EnableTokenEntryValidation();
+            });
+
+        services.AddOptions<OpenIddictServerOptions>().PostConfigure<TimeProvider>((o, clock) => o.TimeProvider = clock);
+        return builder;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using OpenIddict.Abstractions;
+using TokenService.Callers;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace TokenService.OAuth;
+
+/// <summary>
+/// The token scope seam: what a token belongs to is stamped here when it is issued and read back here by
+/// introspection, revocation and credential resolution, so no two places derive it differently.
+/// </summary>
+public static class TokenClaims
+{
+    public const string PrincipalType = "principal_type";
+    public const string Org = "org";
+    public const string OrgId = "org_id";
+    public const string App = "app";
+    public const string AppId = "app_id";
+    public const string Username = "username";
+
+    /// <summary>Builds the principal of a token issued to <paramref name="caller"/>.</summary>
+    public static ClaimsPrincipal CreatePrincipal(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var identity = new ClaimsIdentity(
+            authenticationType: "TokenService", nameType: Claims.Name, roleType: Claims.Role);
+        identity.SetClaim(Claims.Subject, caller.Subject)
+            .SetClaim(PrincipalType, PrincipalTypes.ToWire(caller.Type))
+            .SetClaim(Org, caller.Org)
+            .SetClaim(OrgId, caller.OrgId?.ToString())
+            .SetClaim(App, caller.App)
+            .SetClaim(AppId, caller.AppId?.ToString())
+            .SetClaim(Username, caller.Username);
+
+        // Every claim goes to the access token only: tokens are opaque reference tokens,
+        // so these never leave the service except through introspection.
+        identity.SetDestinations(static _ => [Destinations.AccessToken]);
+        return new ClaimsPrincipal(identity);
+    }
+
+    /// <summary>Reads back who a token was issued to.</summary>
+    public static Caller? ReadCaller(ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        if (Callers.PrincipalTypes.FromWire(principal.GetClaim(PrincipalType)) is not { } type)
+        {
+            return null;
+        }
+
+        return new Caller(
+            type,
+            principal.GetClaim(Claims.Subject) ?? "",
+            ParseGuid(principal.GetClaim(OrgId)),
+            principal.GetClaim(Org),
+            ParseGuid(principal.GetClaim(AppId)),
+            principal.GetClaim(App),
+            principal.GetClaim(Username));
+    }
+
+    /// <summary>Reads back the tenant a token belongs to.</summary>
+    public static TokenScope ReadScope(ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return new TokenScope(
+            ParseGuid(principal.GetClaim(OrgId)),
+            ParseGuid(principal.GetClaim(AppId)),
+            principal.GetClaim(Claims.Subject));
+    }
+
+    private static Guid? ParseGuid(string? value) => Guid.TryParse(value, out var id) ? id : null;
+}

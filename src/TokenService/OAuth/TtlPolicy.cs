@@ -1,0 +1,60 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TokenService.Callers;
+using TokenService.Data;
+using TokenService.Options;
+
+namespace TokenService.OAuth;
+
+/// <summary>
+/// The TTL policy seam: turns (principal, app/org setting, requested <c>ttl</c>) into a lifetime or a refusal.
+/// Every grant on every path asks here. All inputs are milliseconds.
+/// </summary>
+public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOptions> options)
+{
+    /// <summary>Decides the lifetime of a token about to be issued to <paramref name="principal"/>.</summary>
+    public async Task<TtlDecision> DecideAsync(Caller principal, string? requestedTtl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        var configured = principal.Type switch
+        {
+            PrincipalType.OrgClient => await db.Organizations.AsNoTracking().Where(o => o.Id == principal.OrgId)
+                .Select(o => o.AccessTokenTtl).FirstOrDefaultAsync(cancellationToken),
+            PrincipalType.AppClient or PrincipalType.AppUser => await db.Applications.AsNoTracking()
+                .Where(a => a.Id == principal.AppId).Select(a => a.AccessTokenTtl).FirstOrDefaultAsync(cancellationToken),
+            _ => null,
+        };
+        return Decide(configured ?? options.Value.DefaultTtl, requestedTtl);
+    }
+
+    /// <summary>
+    /// Missing or <c>0</c> means the maximum; a maximum of <c>0</c> means "never expires", and then a
+    /// positive <c>ttl</c> up to <see cref="TokenLifetimeOptions.CeilingTtl"/> still narrows it.
+    /// </summary>
+    public static TtlDecision Decide(long maximumTtl, string? requestedTtl)
+    {
+        var ceiling = maximumTtl == 0 ? TokenLifetimeOptions.CeilingTtl : maximumTtl;
+        if (requestedTtl is null)
+        {
+            return TtlDecision.For(maximumTtl);
+        }
+
+        if (!long.TryParse(requestedTtl, NumberStyles.None, CultureInfo.InvariantCulture, out var requested) ||
+            requested > ceiling)
+        {
+            return TtlDecision.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"ttl must be a whole number of milliseconds between 0 and the maximum of {ceiling}."));
+        }
+
+        return TtlDecision.For(requested == 0 ? maximumTtl : requested);
+    }
+}
+
+/// <summary>A token lifetime (<c>null</c> with no error = never expires) or the reason the request is refused.</summary>
+public sealed record TtlDecision(TimeSpan? Lifetime, string? Error)
+{
+    public static TtlDecision For(long ttl) => new(ttl == 0 ? null : TimeSpan.FromMilliseconds(ttl), null);
+
+    public static TtlDecision Refuse(string error) => new(null, error);
+}

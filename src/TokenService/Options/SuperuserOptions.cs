@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TokenService.Options;
+
+/// <summary>The configured account with full access to everything (section <c>Superuser</c>).</summary>
+public sealed class SuperuserOptions
+{
+    public const string Section = "Superuser";
+
+    /// <summary>Must not look like a client id, so Basic credentials are never ambiguous.</summary>
+    [Required, RegularExpression("^(?!(org|app|rs)_)[A-Za-z0-9._@-]{1,64}$",
+        ErrorMessage = "Superuser:Username must be 1-64 characters of A-Z a-z 0-9 . _ @ - and must not start with org_, app_ or rs_.")]
+    public string Username { get; set; } = "superuser";
+
+    /// <summary>Required: a service with a guessable superuser password must not start.</summary>
+    [Required(ErrorMessage = "Superuser:Password is required (set it with the Superuser__Password environment variable).")]
+    [MinLength(12, ErrorMessage = "Superuser:Password must be at least 12 characters long.")]
+    public string Password { get; set; } = "";
+}

@@ -1,0 +1,26 @@
+using TokenService.Callers;
+using TokenService.Hosting;
+using TokenService.Management;
+using TokenService.OAuth;
+using TokenService.Options;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddTokenServiceOptions();
+builder.AddTokenServiceData();
+builder.AddTokenServiceOpenIddict();
+builder.AddTokenServiceCallers();
+builder.AddTokenServiceManagement();
+builder.AddTokenServiceHosting();
+
+var app = builder.Build();
+
+app.UseTokenServiceHosting();
+app.MapTokenServiceHealth();
+app.MapManagementApi();
+
+await app.InitializeDatabaseAsync();
+await app.RunAsync();
+
+/// <summary>Entry point; public so that integration tests can host it through WebApplicationFactory.</summary>
+public partial class Program;
