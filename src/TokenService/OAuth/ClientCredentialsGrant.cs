@@ -49,7 +49,13 @@ public sealed class ClientCredentialsGrant(ClientDirectory directory, TtlPolicy 
         }
 
         var principal = TokenClaims.CreatePrincipal(caller);
-        principal.SetAccessTokenLifetime(decision.Lifetime);
+        if (decision.Lifetime is { } lifetime)
+        {
+            // Whole seconds for OpenIddict's own bookkeeping; ExactLifetime applies the milliseconds.
+            principal.SetAccessTokenLifetime(TimeSpan.FromSeconds(Math.Ceiling(lifetime.TotalSeconds)));
+        }
+
+        ExactLifetime.Grant(context.Transaction, decision.Lifetime);
         context.SignIn(principal);
     }
 }

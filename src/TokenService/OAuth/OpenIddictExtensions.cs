@@ -12,6 +12,7 @@ public static class OpenIddictExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        // OpenIddict takes its clock from DI; tests replace it to move time instead of sleeping.
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<ClientRegistry>();
         services.AddScoped<TtlPolicy>();
@@ -37,7 +38,8 @@ public static class OpenIddictExtensions
                 options.SetAccessTokenLifetime(null);
 
                 options.AddEventHandler(ClientCredentialsGrant.Descriptor);
-                options.AddEventHandler(ExactExpiresIn.Descriptor);
+                options.AddEventHandler(ExactLifetime.ApplyToToken.Descriptor);
+                options.AddEventHandler(ExactLifetime.ApplyToResponse.Descriptor);
                 options.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);
                 options.AddEventHandler(TenantScopedIntrospection.Descriptor);
                 options.AddEventHandler(IntrospectionClaims.Descriptor);
@@ -47,6 +49,8 @@ public static class OpenIddictExtensions
                 // The only client authentication methods the service supports, and so the only ones advertised.
                 options.Configure(o =>
                 {
+                    // Expiry is exact (Usergrid clients compute it from expires_in): no five-minute grace.
+                    o.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
                     o.ClientAuthenticationMethods.Clear();
                     o.ClientAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretBasic);
                     o.ClientAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretPost);
@@ -62,9 +66,9 @@ public static class OpenIddictExtensions
                 // Bearer tokens on the management API are checked by the same server, in process.
                 options.UseLocalServer();
                 options.EnableTokenEntryValidation();
+                options.Configure(o => o.TokenValidationParameters.ClockSkew = TimeSpan.Zero);
             });
 
-        services.AddOptions<OpenIddictServerOptions>().PostConfigure<TimeProvider>((o, clock) => o.TimeProvider = clock);
         return builder;
     }
 }
