@@ -30,6 +30,7 @@ public static class HostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
+        app.UseStatusCodePages(WriteErrorBodyAsync);
         app.UseTokenServiceOpenApi();
         app.UseAuthentication();
         return app;
@@ -42,6 +43,25 @@ public static class HostingExtensions
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
             .WithTags("Health");
         return endpoints;
+    }
+
+    /// <summary>
+    /// Gives the service's JSON error body to the few refusals ASP.NET Core answers with an empty body
+    /// (unknown route, wrong method, wrong content type), so every 4xx a client sees is self-explaining.
+    /// </summary>
+    private static Task WriteErrorBodyAsync(StatusCodeContext context)
+    {
+        var response = context.HttpContext.Response;
+        var error = response.StatusCode switch
+        {
+            404 => new ApiError("service_resource_not_found", "No resource at this path."),
+            405 => new ApiError("method_not_allowed", "This path does not accept this HTTP method."),
+            413 => new ApiError("invalid_request", "The request body is too large."),
+            415 => new ApiError("invalid_request", "Unsupported content type: send application/json."),
+            >= 400 and < 500 => new ApiError("invalid_request", "The request was refused."),
+            _ => new ApiError("server_error", "The service failed to process the request."),
+        };
+        return response.WriteAsJsonAsync(error, context.HttpContext.RequestAborted);
     }
 
     /// <summary>Turns request-shaped failures into a 400 with the service's error body; anything else is a plain 500 without details.</summary>

@@ -1,3 +1,7 @@
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+using TokenService.Callers;
+
 namespace TokenService.Hosting;
 
 /// <summary>Swagger UI at <c>/swagger</c> and the OpenAPI document at <c>/swagger/v1/swagger.json</c>.</summary>
@@ -9,7 +13,14 @@ public static class OpenApiExtensions
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {
-            options.SwaggerDoc("v1", new() { Title = "TokenService", Version = "v1" });
+            options.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "TokenService",
+                Version = "v1",
+                Description = "Multi-tenant OAuth 2.0 token service with the API BaaS (Usergrid) authentication model. " +
+                              "TTL inputs are milliseconds; expires_in is seconds.",
+            });
+            options.DocumentFilter<ServiceDocumentFilter>();
         });
         return builder;
     }
@@ -20,5 +31,130 @@ public static class OpenApiExtensions
         app.UseSwagger();
         app.UseSwaggerUI();
         return app;
+    }
+
+    /// <summary>
+    /// Adds what endpoint metadata cannot say: the credential forms every protected endpoint accepts, its error
+    /// bodies, and the protocol endpoints OpenIddict serves outside routing.
+    /// </summary>
+    private sealed class ServiceDocumentFilter : IDocumentFilter
+    {
+        public void Apply(OpenApiDocument document, DocumentFilterContext context)
+        {
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            var schemes = document.Components.SecuritySchemes;
+            schemes["bearer"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http, Scheme = "bearer",
+                Description = "An access token from /token. It may instead be sent as the access_token query or form parameter, never in two places.",
+            };
+            schemes["basic"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http, Scheme = "basic",
+                Description = "An org, app or resource-server client id and secret (form-url-encoded, RFC 6749 §2.3.1), or the superuser's username and password.",
+            };
+            schemes["access_token"] = ApiKey("access_token", "An access token in the query string.");
+            schemes["client_id"] = ApiKey("client_id", "A client id; goes with client_secret (query or form), acting as that org or app client.");
+            schemes["client_secret"] = ApiKey("client_secret", "The secret of client_id.");
+
+            var error = context.SchemaGenerator.GenerateSchema(typeof(ApiError), context.SchemaRepository);
+            List<OpenApiSecurityRequirement> security =
+            [
+                Requirement(document, "bearer"), Requirement(document, "access_token"),
+                Requirement(document, "client_id", "client_secret"), Requirement(document, "basic"),
+            ];
+            foreach (var (path, item) in document.Paths)
+            {
+                if (path.StartsWith("/health", StringComparison.Ordinal) || item.Operations is null)
+                {
+                    continue;
+                }
+
+                foreach (var operation in item.Operations.Values)
+                {
+                    operation.Security = security;
+                    operation.Responses ??= [];
+                    AddError(operation, "400", "invalid_request: malformed input, or a token in two places.", error);
+                    AddError(operation, "401", "expired_token, auth_invalid, auth_bad_access_token, invalid_client or unauthorized (no credentials), with WWW-Authenticate.", error);
+                    AddError(operation, "403", "unauthorized: authenticated, but without power over this org/app.", error);
+                    AddError(operation, "404", "service_resource_not_found.", error);
+                }
+            }
+
+            document.Paths["/token"] = Protocol("Token (RFC 6749)",
+                "grant_type=client_credentials with HTTP Basic or client_id/client_secret in the body; optional ttl in milliseconds " +
+                "(0 or absent = the app's or org's accesstokenttl; above it, negative or not a number = 400 invalid_request). " +
+                "Answers access_token, token_type Bearer and expires_in (seconds; absent for a non-expiring token).",
+                ["grant_type", "client_id", "client_secret", "ttl"]);
+            document.Paths["/introspect"] = Protocol("Introspection (RFC 7662)",
+                "Client-authenticated like /token by an org client, app client, resource-server credential or the superuser. " +
+                "A token outside the caller's tenant, unknown, expired, revoked or malformed is {\"active\":false}. An active one carries " +
+                "client_id, sub, iat, exp, principal_type, org and app.",
+                ["token", "token_type_hint", "client_id", "client_secret"]);
+            document.Paths["/revoke"] = Protocol("Revocation (RFC 7009)",
+                "By the client that obtained the token or any client with power over its org/app. Unknown tokens and tokens " +
+                "beyond the caller's reach answer 200 and nothing is revoked.",
+                ["token", "token_type_hint", "client_id", "client_secret"]);
+        }
+
+        private static OpenApiSecurityScheme ApiKey(string name, string description) => new()
+        {
+            Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Query, Name = name, Description = description,
+        };
+
+        private static OpenApiSecurityRequirement Requirement(OpenApiDocument document, params string[] schemes)
+        {
+            var requirement = new OpenApiSecurityRequirement();
+            foreach (var scheme in schemes)
+            {
+                requirement[new OpenApiSecuritySchemeReference(scheme, document)] = [];
+            }
+
+            return requirement;
+        }
+
+        private static void AddError(OpenApiOperation operation, string status, string description, IOpenApiSchema schema) =>
+            operation.Responses!.TryAdd(status, new OpenApiResponse
+            {
+                Description = description,
+                Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = schema } },
+            });
+
+        private static OpenApiPathItem Protocol(string summary, string description, string[] fields)
+        {
+            var form = new OpenApiSchema { Type = JsonSchemaType.Object, Properties = new Dictionary<string, IOpenApiSchema>() };
+            foreach (var field in fields)
+            {
+                form.Properties[field] = new OpenApiSchema { Type = JsonSchemaType.String };
+            }
+
+            return new OpenApiPathItem
+            {
+                Operations = new Dictionary<HttpMethod, OpenApiOperation>
+                {
+                    [HttpMethod.Post] = new()
+                    {
+                        Summary = summary,
+                        Description = description,
+                        Tags = new HashSet<OpenApiTagReference> { new("OAuth") },
+                        RequestBody = new OpenApiRequestBody
+                        {
+                            Required = true,
+                            Content = new Dictionary<string, IOpenApiMediaType>
+                            {
+                                ["application/x-www-form-urlencoded"] = new OpenApiMediaType { Schema = form },
+                            },
+                        },
+                        Responses = new OpenApiResponses
+                        {
+                            ["200"] = new OpenApiResponse { Description = "Success (JSON)." },
+                            ["400"] = new OpenApiResponse { Description = "RFC 6749 §5.2 error: invalid_request, invalid_grant, unsupported_grant_type, unauthorized_client." },
+                            ["401"] = new OpenApiResponse { Description = "invalid_client, with WWW-Authenticate: Basic when Basic was used." },
+                        },
+                    },
+                },
+            };
+        }
     }
 }

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using TokenService.Tests.Infrastructure;
+
+namespace TokenService.Tests.Hosting;
+
+[Collection(SharedHost.Name)]
+public sealed class HostingTests(TokenServiceFactory factory) : IDisposable
+{
+    private readonly ServiceClient _client = factory.CreateServiceClient();
+
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    public async Task Health_OnAHealthyHost_Is200(string path)
+    {
+        using var response = await _client.Http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesManagementAndProtocolEndpointsWithAuthSchemes()
+    {
+        var document = await _client.Http.GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json");
+
+        var paths = document.GetProperty("paths");
+        foreach (var path in (string[])["/management/orgs", "/management/orgs/{org}/apps/{app}", "/token", "/introspect", "/revoke", "/{org}/{app}"])
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} is not documented");
+        }
+
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+        Assert.True(schemes.TryGetProperty("bearer", out _));
+        Assert.True(schemes.TryGetProperty("basic", out _));
+    }
+
+    [Fact]
+    public async Task SwaggerUi_IsServed()
+    {
+        using var response = await _client.Http.GetAsync("/swagger/index.html");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Superuser:Password", "short", "Superuser:Password")]
+    [InlineData("Superuser:Username", "org_evil", "Superuser:Username")]
+    [InlineData("Tokens:DefaultTtl", "-5", "Tokens:DefaultTtl")]
+    [InlineData("Database:Provider", "Oracle", "Database")]
+    public void Start_WithBadSetting_FailsNamingIt(string key, string value, string named)
+    {
+        using var bad = new TokenServiceFactory(null, new Dictionary<string, string?> { [key] = value });
+
+        var error = Record.Exception(() => bad.CreateClient());
+
+        Assert.NotNull(error);
+        Assert.Contains(named, Flatten(error), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_WithoutSuperuserPassword_FailsNamingIt()
+    {
+        using var bad = new TokenServiceFactory(null, new Dictionary<string, string?> { ["Superuser:Password"] = null });
+
+        var error = Record.Exception(() => bad.CreateClient());
+
+        Assert.IsType<OptionsValidationException>(error);
+        Assert.Contains("Superuser:Password", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MalformedJsonOrContentType_Is4xxWithErrorBody()
+    {
+        var org = await _client.CreateOrgAsync();
+        using var badJson = new HttpRequestMessage(HttpMethod.Post, "/management/orgs")
+        {
+            Content = new StringContent("{\"organization\":", System.Text.Encoding.UTF8, "application/json"),
+        };
+        badJson.Headers.Authorization = ServiceClient.Superuser;
+        using var wrongType = new HttpRequestMessage(HttpMethod.Post, $"/management/orgs/{org.Name}/apps")
+        {
+            Content = new StringContent("name=x", System.Text.Encoding.UTF8, "text/plain"),
+        };
+        wrongType.Headers.Authorization = ServiceClient.BasicOf(org.Client);
+
+        using var badJsonResponse = await _client.Http.SendAsync(badJson);
+        using var wrongTypeResponse = await _client.Http.SendAsync(wrongType);
+
+        await ErrorAssert.HasErrorAsync(badJsonResponse, HttpStatusCode.BadRequest, "invalid_request");
+        await ErrorAssert.HasErrorAsync(wrongTypeResponse, HttpStatusCode.UnsupportedMediaType, "invalid_request");
+    }
+
+    private static string Flatten(Exception error) =>
+        error.InnerException is null ? error.Message : error.Message + " " + Flatten(error.InnerException);
+
+    public void Dispose() => _client.Dispose();
+}
