@@ -15,6 +15,7 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
     public const string SuperuserPassword = "test-superuser-password";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _ownsDatabase;
 
     public TokenServiceFactory()
         : this(null, null)
@@ -23,6 +24,7 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
 
     internal TokenServiceFactory(string? databasePath, IDictionary<string, string?>? settings)
     {
+        _ownsDatabase = databasePath is null;
         DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"tokenservice-test-{Guid.NewGuid():N}.db");
         _settings = new Dictionary<string, string?>
         {
@@ -58,6 +60,11 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!_ownsDatabase)
+        {
+            return;
+        }
+
         foreach (var suffix in (string[])["", "-wal", "-shm"])
         {
             File.Delete(DatabasePath + suffix);
