@@ -69,7 +69,8 @@ public static class HostingExtensions
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
-            if (exception is BadHttpRequestException or JsonException)
+            // InvalidDataException: a form over ASP.NET Core's limits (value count, key or value length).
+            if (exception is BadHttpRequestException or JsonException or InvalidDataException)
             {
                 var status = exception is BadHttpRequestException { StatusCode: >= 400 and < 500 } bad ? bad.StatusCode : 400;
                 httpContext.Response.StatusCode = status;

@@ -93,6 +93,28 @@ public sealed class HostingTests(TokenServiceFactory factory) : IDisposable
         await ErrorAssert.HasErrorAsync(wrongTypeResponse, HttpStatusCode.UnsupportedMediaType, "invalid_request");
     }
 
+    [Fact]
+    public async Task FormOverTheValueCountLimit_Is400NotA500()
+    {
+        var org = await _client.CreateOrgAsync();
+        var fields = Enumerable.Range(0, 1100).Select(i => new KeyValuePair<string, string>($"k{i}", "v"));
+        using var content = new FormUrlEncodedContent(fields);
+
+        using var response = await _client.Http.PostAsync($"/management/orgs/{org.Name}/revoketokens", content);
+
+        await ErrorAssert.HasErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task UnknownPathOrMethod_Is4xxWithErrorBody()
+    {
+        using var unknown = await _client.Http.GetAsync("/management/nothing/here/at/all");
+        using var wrongMethod = await _client.Http.PatchAsync("/management/orgs", new StringContent("{}"));
+
+        await ErrorAssert.HasErrorAsync(unknown, HttpStatusCode.NotFound, "service_resource_not_found");
+        await ErrorAssert.HasErrorAsync(wrongMethod, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+    }
+
     private static string Flatten(Exception error) =>
         error.InnerException is null ? error.Message : error.Message + " " + Flatten(error.InnerException);
 

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using TokenService.Tests.Infrastructure;
+
+namespace TokenService.Tests.Hosting;
+
+/// <summary>
+/// Runs the README's curl walkthrough verbatim with bash against a real Kestrel host on loopback, so the
+/// documentation a new user pastes is proven by every CI run.
+/// </summary>
+public sealed class ReadmeWalkthroughTests
+{
+    [Fact]
+    public async Task ReadmeWalkthrough_PastedIntoBash_Succeeds()
+    {
+        var script = ExtractWalkthrough(await File.ReadAllTextAsync(FindReadme()));
+        await using var factory = new TokenServiceFactory(null, null);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        var (exitCode, output) = await RunBashAsync(script, new Dictionary<string, string>
+        {
+            ["TS"] = address.TrimEnd('/'),
+            ["SU"] = $"superuser:{TokenServiceFactory.SuperuserPassword}",
+        });
+
+        Assert.True(exitCode == 0, $"The walkthrough failed (exit {exitCode}):\n{output}");
+        var lines = output.Split('\n').Select(line => line.Trim()).ToList();
+        Assert.Equal(4, lines.Count(line => line == "true"));
+        Assert.Contains("200", lines);
+    }
+
+    private static string ExtractWalkthrough(string readme)
+    {
+        var start = readme.IndexOf("<!-- walkthrough:begin -->", StringComparison.Ordinal);
+        var end = readme.IndexOf("<!-- walkthrough:end -->", StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, "README.md has no walkthrough block.");
+        var block = readme[start..end];
+        var code = block.IndexOf("```sh\n", StringComparison.Ordinal) + "```sh\n".Length;
+        return block[code..block.LastIndexOf("```", StringComparison.Ordinal)];
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunBashAsync(string script, Dictionary<string, string> environment)
+    {
+        // -e: the first failing step (curl -f on an HTTP error, jq -e on a false assertion) fails the run.
+        var start = new ProcessStartInfo("bash", ["-e", "-o", "pipefail", "-c", script])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string FindReadme()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "README.md");
+            if (File.Exists(candidate) && File.Exists(Path.Combine(directory.FullName, "TokenService.sln")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("README.md not found above the test binaries.");
+    }
+}
