@@ -55,13 +55,18 @@ public sealed class ServiceClient(HttpClient http) : IDisposable
     }
 
     /// <summary>POST /token with client_credentials and HTTP Basic; returns the raw response.</summary>
-    public Task<HttpResponseMessage> RequestTokenAsync(Credentials client, params (string Key, string Value)[] extra)
+    public Task<HttpResponseMessage> RequestTokenAsync(Credentials client, params (string Key, string Value)[] extra) =>
+        PostFormAsync("/token", BasicOf(client), [("grant_type", "client_credentials"), .. extra]);
+
+    /// <summary>POSTs an <c>application/x-www-form-urlencoded</c> body, as OAuth clients do.</summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string path, AuthenticationHeaderValue? auth, params (string Key, string Value)[] fields)
     {
-        var form = new List<KeyValuePair<string, string>> { new("grant_type", "client_credentials") };
-        form.AddRange(extra.Select(p => new KeyValuePair<string, string>(p.Key, p.Value)));
-        var request = new HttpRequestMessage(HttpMethod.Post, "/token") { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Authorization = Basic(client.ClientId, client.ClientSecret);
-        return Http.SendAsync(request);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value))),
+        };
+        request.Headers.Authorization = auth;
+        return await Http.SendAsync(request);
     }
 
     public async Task<JsonElement> GetTokenResponseAsync(Credentials client, params (string Key, string Value)[] extra)
@@ -78,12 +83,7 @@ public sealed class ServiceClient(HttpClient http) : IDisposable
     /// <summary>POST /introspect authenticated by <paramref name="caller"/> with HTTP Basic.</summary>
     public async Task<JsonElement> IntrospectAsync(Credentials caller, string token)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/introspect")
-        {
-            Content = new FormUrlEncodedContent([new("token", token)]),
-        };
-        request.Headers.Authorization = Basic(caller.ClientId, caller.ClientSecret);
-        using var response = await Http.SendAsync(request);
+        using var response = await PostFormAsync("/introspect", BasicOf(caller), ("token", token));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToString());
         return body;
@@ -92,15 +92,8 @@ public sealed class ServiceClient(HttpClient http) : IDisposable
     public async Task<bool> IsActiveAsync(Credentials caller, string token) =>
         (await IntrospectAsync(caller, token)).GetProperty("active").GetBoolean();
 
-    public async Task<HttpResponseMessage> RevokeAsync(Credentials caller, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/revoke")
-        {
-            Content = new FormUrlEncodedContent([new("token", token)]),
-        };
-        request.Headers.Authorization = Basic(caller.ClientId, caller.ClientSecret);
-        return await Http.SendAsync(request);
-    }
+    public Task<HttpResponseMessage> RevokeAsync(Credentials caller, string token) =>
+        PostFormAsync("/revoke", BasicOf(caller), ("token", token));
 
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, AuthenticationHeaderValue? auth = null, object? json = null)
     {

@@ -206,9 +206,7 @@ public sealed class TenantsTests(TokenServiceFactory factory) : IDisposable
             .Content.ReadFromJsonAsync<JsonElement>();
         using var delete = await _client.SendAsync(HttpMethod.Delete, $"/management/orgs/{org.Name}/resource-servers/orders-api", ServiceClient.BasicOf(org.Client));
         var token = await _client.GetTokenAsync(org.Sandbox);
-        using var introspect = new HttpRequestMessage(HttpMethod.Post, "/introspect") { Content = new FormUrlEncodedContent([new("token", token)]) };
-        introspect.Headers.Authorization = ServiceClient.BasicOf(server);
-        using var afterDelete = await _client.Http.SendAsync(introspect);
+        using var afterDelete = await _client.PostFormAsync("/introspect", ServiceClient.BasicOf(server), ("token", token));
 
         var item = Assert.Single(list.GetProperty("items").EnumerateArray());
         Assert.False(item.TryGetProperty("client_secret", out _));

@@ -81,13 +81,8 @@ public sealed class IntrospectionTests(TokenServiceFactory factory) : IDisposabl
     public async Task Introspect_MissingToken_Is400InvalidRequest()
     {
         var org = await _client.CreateOrgAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/introspect")
-        {
-            Content = new FormUrlEncodedContent([new("token", "")]),
-        };
-        request.Headers.Authorization = ServiceClient.BasicOf(org.Client);
 
-        using var response = await _client.Http.SendAsync(request);
+        using var response = await _client.PostFormAsync("/introspect", ServiceClient.BasicOf(org.Client), ("token", ""));
 
         await ErrorAssert.HasErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -97,13 +92,8 @@ public sealed class IntrospectionTests(TokenServiceFactory factory) : IDisposabl
     {
         var org = await _client.CreateOrgAsync();
         var token = await _client.GetTokenAsync(org.Sandbox);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/introspect")
-        {
-            Content = new FormUrlEncodedContent([new("token", token)]),
-        };
-        request.Headers.Authorization = ServiceClient.Basic(org.Client.ClientId, "wrong");
 
-        using var response = await _client.Http.SendAsync(request);
+        using var response = await _client.PostFormAsync("/introspect", ServiceClient.Basic(org.Client.ClientId, "wrong"), ("token", token));
 
         await ErrorAssert.HasErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
     }

@@ -28,13 +28,9 @@ public sealed class TokenEndpointTests(TokenServiceFactory factory) : IDisposabl
     public async Task Token_OrgClientWithClientSecretPost_IssuesToken()
     {
         var org = await _client.CreateOrgAsync();
-        using var content = new FormUrlEncodedContent([
-            new("grant_type", "client_credentials"),
-            new("client_id", org.Client.ClientId),
-            new("client_secret", org.Client.ClientSecret),
-        ]);
 
-        using var response = await _client.Http.PostAsync("/token", content);
+        using var response = await _client.PostFormAsync("/token", null,
+            ("grant_type", "client_credentials"), ("client_id", org.Client.ClientId), ("client_secret", org.Client.ClientSecret));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -77,13 +73,9 @@ public sealed class TokenEndpointTests(TokenServiceFactory factory) : IDisposabl
     public async Task Token_WrongSecretInBody_Is401InvalidClient()
     {
         var org = await _client.CreateOrgAsync();
-        using var content = new FormUrlEncodedContent([
-            new("grant_type", "client_credentials"),
-            new("client_id", org.Sandbox.ClientId),
-            new("client_secret", "wrong"),
-        ]);
 
-        using var response = await _client.Http.PostAsync("/token", content);
+        using var response = await _client.PostFormAsync("/token", null,
+            ("grant_type", "client_credentials"), ("client_id", org.Sandbox.ClientId), ("client_secret", "wrong"));
 
         await ErrorAssert.HasErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -100,13 +92,8 @@ public sealed class TokenEndpointTests(TokenServiceFactory factory) : IDisposabl
     public async Task Token_UnsupportedGrantType_Is400()
     {
         var org = await _client.CreateOrgAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/token")
-        {
-            Content = new FormUrlEncodedContent([new("grant_type", "urn:example:unknown")]),
-        };
-        request.Headers.Authorization = ServiceClient.BasicOf(org.Sandbox);
 
-        using var response = await _client.Http.SendAsync(request);
+        using var response = await _client.PostFormAsync("/token", ServiceClient.BasicOf(org.Sandbox), ("grant_type", "urn:example:unknown"));
 
         await ErrorAssert.HasErrorAsync(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
     }
@@ -115,10 +102,8 @@ public sealed class TokenEndpointTests(TokenServiceFactory factory) : IDisposabl
     public async Task Token_MissingGrantType_Is400InvalidRequest()
     {
         var org = await _client.CreateOrgAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/token") { Content = new FormUrlEncodedContent([]) };
-        request.Headers.Authorization = ServiceClient.BasicOf(org.Sandbox);
 
-        using var response = await _client.Http.SendAsync(request);
+        using var response = await _client.PostFormAsync("/token", ServiceClient.BasicOf(org.Sandbox));
 
         await ErrorAssert.HasErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request");
     }

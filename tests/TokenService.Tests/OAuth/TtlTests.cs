@@ -58,8 +58,7 @@ public sealed class TtlTests(TokenServiceFactory factory) : IDisposable
         var before = await _client.GetTokenAsync(org.Sandbox);
         var expBefore = (await _client.IntrospectAsync(org.Client, before)).GetProperty("exp").GetInt64();
 
-        using var put = await _client.SendAsync(HttpMethod.Put, $"/management/orgs/{org.Name}/apps/sandbox",
-            ServiceClient.BasicOf(org.Client), new { accesstokenttl = 3_600_000 });
+        using var put = await PutSandboxTtlAsync(org, 3_600_000);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.Equal(3_600_000, (await put.Content.ReadFromJsonAsync()).GetProperty("accesstokenttl").GetInt64());
         var after = await _client.GetTokenResponseAsync(org.Sandbox);
@@ -87,8 +86,7 @@ public sealed class TtlTests(TokenServiceFactory factory) : IDisposable
     public async Task NonExpiringApp_IssuesTokensWithoutExpiry_AndTtlStillNarrows()
     {
         var org = await _client.CreateOrgAsync();
-        using var put = await _client.SendAsync(HttpMethod.Put, $"/management/orgs/{org.Name}/apps/sandbox",
-            ServiceClient.BasicOf(org.Client), new { accesstokenttl = 0 });
+        using var put = await PutSandboxTtlAsync(org, 0);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
 
         var forever = await _client.GetTokenResponseAsync(org.Sandbox);
@@ -135,6 +133,9 @@ public sealed class TtlTests(TokenServiceFactory factory) : IDisposable
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.Equal(120, (await _client.GetTokenResponseAsync(org.Sandbox)).GetProperty("expires_in").GetInt64());
     }
+
+    private Task<HttpResponseMessage> PutSandboxTtlAsync(TestOrg org, long ttl) =>
+        _client.SendAsync(HttpMethod.Put, $"/management/orgs/{org.Name}/apps/sandbox", ServiceClient.BasicOf(org.Client), new { accesstokenttl = ttl });
 
     public void Dispose() => _client.Dispose();
 }
