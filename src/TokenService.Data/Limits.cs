@@ -8,4 +8,16 @@ public static class Limits
 
     /// <summary>Client ids: a kind prefix plus 22 base64url characters, with room to spare.</summary>
     public const int ClientIdLength = 64;
+
+    /// <summary>User names (Usergrid allows 64 characters).</summary>
+    public const int UsernameLength = 64;
+
+    /// <summary>RFC 5321's practical limit.</summary>
+    public const int EmailLength = 254;
+
+    /// <summary>Display names.</summary>
+    public const int DisplayNameLength = 256;
+
+    /// <summary>ASP.NET Core Identity's V3 hashes are 84 base64 characters; room for a stronger format later.</summary>
+    public const int PasswordHashLength = 512;
 }

@@ -16,6 +16,12 @@ public sealed class TokenServiceDbContext(DbContextOptions<TokenServiceDbContext
 
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
 
+    public DbSet<AdminUser> AdminUsers => Set<AdminUser>();
+
+    public DbSet<OrganizationAdmin> OrganizationAdmins => Set<OrganizationAdmin>();
+
+    public DbSet<AppUser> AppUsers => Set<AppUser>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);

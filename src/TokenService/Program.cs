@@ -1,4 +1,5 @@
 using TokenService.Callers;
+using TokenService.Compat;
 using TokenService.Hosting;
 using TokenService.Management;
 using TokenService.OAuth;
@@ -16,6 +17,9 @@ builder.AddTokenServiceHosting();
 var app = builder.Build();
 
 app.UseTokenServiceHosting();
+app.UseUsergridTokenPaths();
+app.UseRouting();
+app.UseAuthentication();
 app.MapTokenServiceHealth();
 app.MapManagementApi();
 

@@ -14,5 +14,7 @@ internal sealed class ApplicationConfiguration : IEntityTypeConfiguration<Applic
         builder.HasIndex(a => new { a.OrganizationId, a.Name }).IsUnique();
         builder.Property(a => a.ClientId).HasMaxLength(Limits.ClientIdLength).IsUnicode(false);
         builder.HasIndex(a => a.ClientId).IsUnique();
+        builder.Property(a => a.PublicClientId).HasMaxLength(Limits.ClientIdLength).IsUnicode(false);
+        builder.HasIndex(a => a.PublicClientId).IsUnique();
     }
 }

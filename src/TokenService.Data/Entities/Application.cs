@@ -20,6 +20,13 @@ public sealed class Application
 
     public DateTimeOffset SecretIssuedAt { get; set; }
 
+    /// <summary>
+    /// The app's public OpenIddict client (<c>pub_…</c>, no secret, password and refresh grants only): the client of
+    /// tokens its users obtain without presenting the app client's secret, as Usergrid apps do. Every token therefore
+    /// belongs to one of the app's two clients, which is how revoking an app's tokens finds them all.
+    /// </summary>
+    public required string PublicClientId { get; set; }
+
     /// <summary>Lifetime in milliseconds of tokens issued to the app client and app users; <c>null</c> = service default, <c>0</c> = never expire.</summary>
     public long? AccessTokenTtl { get; set; }
 

@@ -23,4 +23,6 @@ public sealed class Organization
     public List<Application> Applications { get; } = [];
 
     public List<ResourceServer> ResourceServers { get; } = [];
+
+    public List<OrganizationAdmin> Admins { get; } = [];
 }

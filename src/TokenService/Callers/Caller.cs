@@ -34,6 +34,12 @@ public sealed record Caller(
     string? App = null,
     string? Username = null)
 {
+    /// <summary>
+    /// The organizations an admin user belongs to, read when the request is resolved (not stamped on its token),
+    /// so that removing an admin from an organization takes effect at once.
+    /// </summary>
+    public IReadOnlyList<Membership> Memberships { get; init; } = [];
+
     /// <summary>A request without credentials.</summary>
     public static Caller Guest { get; } = new(PrincipalType.Guest, "");
 
@@ -48,3 +54,6 @@ public sealed record Caller(
         return (await CallerExtensions.ResolveOnceAsync(context)).Caller ?? Guest;
     }
 }
+
+/// <summary>An organization an admin user administers.</summary>
+public sealed record Membership(Guid OrgId, string Org);

@@ -8,7 +8,8 @@ public static class CallerExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoped<ClientDirectory>();
         builder.Services.AddScoped<CredentialResolver>();
-        builder.Services.AddScoped<SuperuserClient>();
+        builder.Services.AddScoped<BuiltInClients>();
+        builder.Services.AddScoped<Users.UserAccounts>();
         return builder;
     }
 

@@ -14,6 +14,20 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
     public const string OrgPrefix = "org_";
     public const string AppPrefix = "app_";
     public const string ResourceServerPrefix = "rs_";
+    public const string PublicPrefix = "pub_";
+
+    /// <summary>The public client of Usergrid's <c>/management/token</c>, through which admin users sign in.</summary>
+    public const string ManagementClientId = "management";
+
+    /// <summary>The application whose users sign in through this client (its app client or its public client).</summary>
+    public Task<AppRef?> FindUserAppAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        return db.Applications.AsNoTracking()
+            .Where(a => a.ClientId == clientId || a.PublicClientId == clientId)
+            .Select(a => new AppRef(a.OrganizationId, a.Organization.Name, a.Id, a.Name))
+            .FirstOrDefaultAsync(cancellationToken);
+    }
 
     /// <summary>The caller a client id stands for, or <c>null</c> when no such client exists.</summary>
     public async Task<Caller?> FindAsync(string clientId, CancellationToken cancellationToken = default)
@@ -43,8 +57,17 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
                 .FirstOrDefaultAsync(cancellationToken);
         }
 
+        if (clientId.StartsWith(PublicPrefix, StringComparison.Ordinal))
+        {
+            // A public client stands for no principal of its own: it only carries its app's users' sign-ins.
+            return null;
+        }
+
         return string.Equals(clientId, superuser.Value.Username, StringComparison.Ordinal)
             ? new Caller(PrincipalType.Superuser, clientId)
             : null;
     }
 }
+
+/// <summary>An application and its organization.</summary>
+public sealed record AppRef(Guid OrgId, string Org, Guid AppId, string App);

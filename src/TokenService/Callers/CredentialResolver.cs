@@ -17,6 +17,7 @@ public sealed class CredentialResolver(
     IOpenIddictTokenManager tokens,
     ClientRegistry registry,
     ClientDirectory directory,
+    Users.UserAccounts users,
     TimeProvider clock)
 {
     /// <summary>Resolves the credentials carried by an HTTP request.</summary>
@@ -102,9 +103,13 @@ public sealed class CredentialResolver(
         try
         {
             var principal = await validation.ValidateAccessTokenAsync(token, cancellationToken);
-            return TokenClaims.ReadCaller(principal) is { } caller
-                ? CredentialResult.Ok(caller)
-                : CredentialResult.Fail(AuthFailure.InvalidToken);
+            return TokenClaims.ReadCaller(principal) switch
+            {
+                null => CredentialResult.Fail(AuthFailure.InvalidToken),
+                { Type: PrincipalType.AdminUser } admin when Guid.TryParse(admin.Subject, out var id) =>
+                    CredentialResult.Ok(admin with { Memberships = await users.MembershipsAsync(id, cancellationToken) }),
+                var caller => CredentialResult.Ok(caller),
+            };
         }
         catch (OpenIddictExceptions.ProtocolException)
         {

@@ -14,6 +14,7 @@ public static class Powers
         {
             PrincipalType.Superuser => true,
             PrincipalType.OrgClient => string.Equals(caller.Org, org, StringComparison.Ordinal),
+            PrincipalType.AdminUser => caller.Memberships.Any(m => string.Equals(m.Org, org, StringComparison.Ordinal)),
             _ => false,
         };
     }
@@ -26,6 +27,45 @@ public static class Powers
                caller.Type == PrincipalType.AppClient &&
                string.Equals(caller.Org, org, StringComparison.Ordinal) &&
                string.Equals(caller.App, app, StringComparison.Ordinal);
+    }
+
+    /// <summary>Read an app user: the app's administrators, or the user itself.</summary>
+    public static bool CanReadAppUser(Caller caller, string org, string app, Guid userId) =>
+        CanManageApp(caller, org, app) || IsSelf(caller, org, app, userId);
+
+    /// <summary>Revoke an app user's tokens: the app's administrators, or the user itself.</summary>
+    public static bool CanRevokeAppUserTokens(Caller caller, string org, string app, Guid userId) =>
+        CanReadAppUser(caller, org, app, userId);
+
+    /// <summary>Create a user in an app: its administrators, or anyone at all when the app is open (not secured).</summary>
+    public static bool CanCreateAppUser(Caller caller, string org, string app, bool secured)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return CanManageApp(caller, org, app) || !secured;
+    }
+
+    /// <summary>
+    /// Use an application's resources, as the access check answers for resource servers: its administrators,
+    /// its own users, and guests when the application is open.
+    /// </summary>
+    public static bool CanUseApp(Caller caller, string org, string app, bool secured)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Type switch
+        {
+            PrincipalType.Guest => !secured,
+            PrincipalType.AppUser => string.Equals(caller.Org, org, StringComparison.Ordinal) &&
+                                     string.Equals(caller.App, app, StringComparison.Ordinal),
+            _ => CanManageApp(caller, org, app),
+        };
+    }
+
+    /// <summary>Read, change or revoke an admin user: the superuser, or that admin itself.</summary>
+    public static bool CanManageAdminUser(Caller caller, Guid userId)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Type == PrincipalType.Superuser ||
+               caller.Type == PrincipalType.AdminUser && caller.Subject == userId.ToString();
     }
 
     /// <summary>
@@ -42,9 +82,19 @@ public static class Powers
             PrincipalType.Superuser => true,
             PrincipalType.OrgClient or PrincipalType.ResourceServer => caller.OrgId is { } org && org == token.OrgId,
             PrincipalType.AppClient => caller.AppId is { } app && app == token.AppId,
-            PrincipalType.AdminUser or PrincipalType.AppUser => caller.Subject.Length > 0 && caller.Subject == token.Subject,
+            PrincipalType.AdminUser => caller.Subject.Length > 0 && caller.Subject == token.Subject ||
+                                       caller.Memberships.Any(m => m.OrgId == token.OrgId),
+            PrincipalType.AppUser => caller.Subject.Length > 0 && caller.Subject == token.Subject,
             _ => false,
         };
+    }
+
+    private static bool IsSelf(Caller caller, string org, string app, Guid userId)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Type == PrincipalType.AppUser && caller.Subject == userId.ToString() &&
+               string.Equals(caller.Org, org, StringComparison.Ordinal) &&
+               string.Equals(caller.App, app, StringComparison.Ordinal);
     }
 }
 

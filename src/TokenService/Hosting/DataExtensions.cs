@@ -50,6 +50,6 @@ public static class DataExtensions
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         }
 
-        await scope.ServiceProvider.GetRequiredService<Callers.SuperuserClient>().EnsureRegisteredAsync();
+        await scope.ServiceProvider.GetRequiredService<Callers.BuiltInClients>().EnsureRegisteredAsync();
     }
 }

@@ -32,7 +32,6 @@ public static class HostingExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages(WriteErrorBodyAsync);
         app.UseTokenServiceOpenApi();
-        app.UseAuthentication();
         return app;
     }
 

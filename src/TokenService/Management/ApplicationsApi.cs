@@ -158,7 +158,7 @@ public static class ApplicationsApi
         string org, string app, Caller caller, TokenServiceDbContext db, ClientRegistry clients, CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync(application!.ClientId, cancellationToken)));
+        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync([application!.ClientId, application.PublicClientId], cancellationToken)));
     }
 
     /// <summary>Powers first (403 before 404), then the lookup; see <see cref="OrganizationsApi.FindAsync"/>.</summary>

@@ -155,7 +155,7 @@ public static class OrganizationsApi
         string org, Caller caller, TokenServiceDbContext db, ClientRegistry clients, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync(organization!.ClientId, cancellationToken)));
+        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync([organization!.ClientId], cancellationToken)));
     }
 
     /// <summary>

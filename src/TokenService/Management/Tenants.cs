@@ -16,7 +16,7 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Ti
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        var credentials = await clients.CreateAsync(ClientDirectory.OrgPrefix, ClientKind.Tenant, $"org:{name}", cancellationToken);
+        var credentials = await clients.CreateAsync(ClientDirectory.OrgPrefix, ClientKind.Organization, $"org:{name}", cancellationToken);
         var org = new Organization
         {
             Id = Guid.NewGuid(), Name = name, ClientId = credentials.ClientId,
@@ -63,6 +63,7 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Ti
         ArgumentNullException.ThrowIfNull(app);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await clients.DeleteAsync(app.ClientId, cancellationToken);
+        await clients.DeleteAsync(app.PublicClientId, cancellationToken);
         db.Applications.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -74,6 +75,7 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Ti
         ArgumentNullException.ThrowIfNull(org);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var clientIds = await db.Applications.Where(a => a.OrganizationId == org.Id).Select(a => a.ClientId)
+            .Concat(db.Applications.Where(a => a.OrganizationId == org.Id).Select(a => a.PublicClientId))
             .Concat(db.ResourceServers.Where(r => r.OrganizationId == org.Id).Select(r => r.ClientId))
             .ToListAsync(cancellationToken);
         clientIds.Add(org.ClientId);
@@ -91,11 +93,13 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Ti
         Organization org, string name, bool secured, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var credentials = await clients.CreateAsync(ClientDirectory.AppPrefix, ClientKind.Tenant, $"app:{org.Name}/{name}", cancellationToken);
+        var credentials = await clients.CreateAsync(ClientDirectory.AppPrefix, ClientKind.Application, $"app:{org.Name}/{name}", cancellationToken);
+        var publicClientId = ClientRegistry.NewPublicClientId(ClientDirectory.PublicPrefix);
+        await clients.CreateAsync(publicClientId, null, ClientKind.ApplicationPublic, $"users:{org.Name}/{name}", cancellationToken);
         var app = new Application
         {
             Id = Guid.NewGuid(), OrganizationId = org.Id, Name = name, ClientId = credentials.ClientId,
-            SecretIssuedAt = now, Secured = secured, Created = now, Modified = now,
+            PublicClientId = publicClientId, SecretIssuedAt = now, Secured = secured, Created = now, Modified = now,
         };
         db.Applications.Add(app);
         await db.SaveChangesAsync(cancellationToken);

@@ -9,8 +9,20 @@ namespace TokenService.OAuth;
 /// <summary>What a kind of client may do at the protocol endpoints.</summary>
 public enum ClientKind
 {
-    /// <summary>Org and app clients: obtain tokens, introspect and revoke within their tenant.</summary>
-    Tenant,
+    /// <summary>An org client: its own tokens (client credentials); introspects and revokes within its org.</summary>
+    Organization,
+
+    /// <summary>An app client: its own tokens and its users' (password, refresh); introspects and revokes within its app.</summary>
+    Application,
+
+    /// <summary>
+    /// An app's public client (no secret): its users' tokens by password and refresh only. It stands for the app
+    /// on Usergrid's <c>/{org}/{app}/token</c>, which users call without the app client's secret.
+    /// </summary>
+    ApplicationPublic,
+
+    /// <summary>The public client of Usergrid's <c>/management/token</c>: admin users' tokens by password and refresh.</summary>
+    Management,
 
     /// <summary>A resource server: introspection only (least privilege for APIs).</summary>
     ResourceServer,
@@ -34,27 +46,20 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
         return credentials;
     }
 
-    /// <summary>Registers a client with the given id and secret.</summary>
+    /// <summary>Registers a client with the given id and secret (none for a public client).</summary>
     public async Task CreateAsync(
-        string clientId, string secret, ClientKind kind, string displayName, CancellationToken cancellationToken = default)
+        string clientId, string? secret, ClientKind kind, string displayName, CancellationToken cancellationToken = default)
     {
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = clientId,
             ClientSecret = secret,
-            ClientType = ClientTypes.Confidential,
+            ClientType = secret is null ? ClientTypes.Public : ClientTypes.Confidential,
             DisplayName = displayName,
         };
-        descriptor.Permissions.Add(Permissions.Endpoints.Introspection);
-        if (kind is ClientKind.Tenant or ClientKind.Superuser)
+        foreach (var permission in PermissionsOf(kind))
         {
-            descriptor.Permissions.Add(Permissions.Endpoints.Revocation);
-        }
-
-        if (kind is ClientKind.Tenant)
-        {
-            descriptor.Permissions.Add(Permissions.Endpoints.Token);
-            descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+            descriptor.Permissions.Add(permission);
         }
 
         await applications.CreateAsync(descriptor, cancellationToken);
@@ -80,14 +85,21 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
         return secret;
     }
 
-    /// <summary>Revokes every token issued to a client; returns how many were revoked.</summary>
-    public async Task<long> RevokeTokensAsync(string clientId, CancellationToken cancellationToken = default)
+    /// <summary>Revokes every token issued to the given clients; returns how many were revoked.</summary>
+    public async Task<long> RevokeTokensAsync(IEnumerable<string> clientIds, CancellationToken cancellationToken = default)
     {
-        var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
-        return application is null
-            ? 0
-            : await tokens.RevokeByApplicationIdAsync(
-                (await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
+        ArgumentNullException.ThrowIfNull(clientIds);
+        long revoked = 0;
+        foreach (var clientId in clientIds)
+        {
+            if (await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)
+            {
+                revoked += await tokens.RevokeByApplicationIdAsync(
+                    (await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
+            }
+        }
+
+        return revoked;
     }
 
     /// <summary>Revokes a client's tokens and removes the client.</summary>
@@ -115,6 +127,30 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
         return application is not null &&
                await applications.ValidateClientSecretAsync(application, secret, cancellationToken);
     }
+
+    /// <summary>A new id for a public client, which has no secret.</summary>
+    public static string NewPublicClientId(string prefix) => prefix + NewRandom(16);
+
+    private static string[] PermissionsOf(ClientKind kind) => kind switch
+    {
+        ClientKind.Organization =>
+        [
+            Permissions.Endpoints.Token, Permissions.Endpoints.Introspection, Permissions.Endpoints.Revocation,
+            Permissions.GrantTypes.ClientCredentials,
+        ],
+        ClientKind.Application =>
+        [
+            Permissions.Endpoints.Token, Permissions.Endpoints.Introspection, Permissions.Endpoints.Revocation,
+            Permissions.GrantTypes.ClientCredentials, Permissions.GrantTypes.Password, Permissions.GrantTypes.RefreshToken,
+        ],
+        ClientKind.ApplicationPublic or ClientKind.Management =>
+        [
+            Permissions.Endpoints.Token, Permissions.GrantTypes.Password, Permissions.GrantTypes.RefreshToken,
+        ],
+        ClientKind.ResourceServer => [Permissions.Endpoints.Introspection],
+        ClientKind.Superuser => [Permissions.Endpoints.Introspection, Permissions.Endpoints.Revocation],
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
 
     private static string NewRandom(int bytes) => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(bytes));
 }

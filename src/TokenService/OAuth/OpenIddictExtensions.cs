@@ -16,6 +16,7 @@ public static class OpenIddictExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<ClientRegistry>();
         services.AddScoped<TtlPolicy>();
+        services.AddScoped<GrantIssuer>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeys>();
 
         services.AddOpenIddict()
@@ -28,16 +29,22 @@ public static class OpenIddictExtensions
                     .SetConfigurationEndpointUris(".well-known/openid-configuration", ".well-known/oauth-authorization-server")
                     .SetJsonWebKeySetEndpointUris(".well-known/jwks");
 
-                options.AllowClientCredentialsFlow();
+                options.AllowClientCredentialsFlow()
+                    .AllowPasswordFlow()
+                    .AllowRefreshTokenFlow();
 
                 // Opaque reference tokens: the client holds 256 random bits, the database holds the payload
                 // (encrypted) and the status, so revocation is authoritative and tokens reveal nothing.
-                options.UseReferenceAccessTokens();
+                options.UseReferenceAccessTokens()
+                    .UseReferenceRefreshTokens();
 
                 // Lifetimes come from the TTL policy on every principal; a principal without one never expires.
                 options.SetAccessTokenLifetime(null);
 
                 options.AddEventHandler(ClientCredentialsGrant.Descriptor);
+                options.AddEventHandler(PasswordGrant.Descriptor);
+                options.AddEventHandler(RefreshTokenGrant.Descriptor);
+                options.AddEventHandler(Compat.UsergridTokenResponse.Descriptor);
                 options.AddEventHandler(ExactLifetime.ApplyToToken.Descriptor);
                 options.AddEventHandler(ExactLifetime.ApplyToResponse.Descriptor);
                 options.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);

@@ -6,15 +6,32 @@ using TokenService.Options;
 namespace TokenService.Callers;
 
 /// <summary>
-/// Keeps the configured superuser registered as an OpenIddict client whose secret is the configured password,
-/// so that one verifier checks it everywhere and a password change in configuration takes effect at the next start.
+/// Registers the service's own clients at start: the superuser as a client whose secret is the configured
+/// password (one verifier checks it everywhere; a password change takes effect at the next start), and the public
+/// <c>management</c> client through which admin users sign in on <c>/management/token</c>.
 /// </summary>
-public sealed class SuperuserClient(
+public sealed class BuiltInClients(
     IOpenIddictApplicationManager applications,
     ClientRegistry registry,
     IOptions<SuperuserOptions> options)
 {
     public async Task EnsureRegisteredAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureSuperuserAsync(cancellationToken);
+        if (await applications.FindByClientIdAsync(ClientDirectory.ManagementClientId, cancellationToken) is null)
+        {
+            try
+            {
+                await registry.CreateAsync(ClientDirectory.ManagementClientId, null, ClientKind.Management, "management", cancellationToken);
+            }
+            catch (Microsoft.EntityFrameworkCore.DbUpdateException)
+            {
+                // Another instance registered it first.
+            }
+        }
+    }
+
+    private async Task EnsureSuperuserAsync(CancellationToken cancellationToken)
     {
         var (username, password) = (options.Value.Username, options.Value.Password);
         var application = await applications.FindByClientIdAsync(username, cancellationToken);

@@ -1,0 +1,226 @@
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using Microsoft.AspNetCore;
+using TokenService.Callers;
+using TokenService.Compat;
+using TokenService.Users;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace TokenService.OAuth;
+
+/// <summary>
+/// Signs a principal in once a grant has decided who it is: applies the TTL policy, stamps the tenant on the
+/// token and asks for a refresh token where the grant allows one. Every grant ends here.
+/// </summary>
+public sealed class GrantIssuer(TtlPolicy ttlPolicy)
+{
+    private const string IssuedTo = "TokenService:IssuedTo";
+
+    /// <summary>Who the token of this transaction was issued to, for response decorations (Usergrid's shapes).</summary>
+    public static Caller? IssuedToOf(OpenIddictServerTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        return transaction.Properties.TryGetValue(IssuedTo, out var value) ? value as Caller : null;
+    }
+
+    public async ValueTask SignInAsync(HandleTokenRequestContext context, Caller caller, bool refreshable)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(caller);
+        if (context.Transaction.GetHttpRequest()?.HttpContext.Features.Get<UsergridTokenRequest>() is { Org: { } org } path &&
+            (caller.Org != org || caller.App is { } app && app != path.App))
+        {
+            // On /{org}/{app}/token, credentials of another tenant get nothing, even though they are valid.
+            context.Reject(Errors.InvalidGrant, "These credentials belong to another organization or application.");
+            return;
+        }
+
+        if (!TokenRequests.TryGetTtl(context.Request, out var requestedTtl))
+        {
+            context.Reject(Errors.InvalidRequest, "ttl must be sent at most once.");
+            return;
+        }
+
+        var decision = await ttlPolicy.DecideAsync(caller, requestedTtl, context.CancellationToken);
+        if (decision.Error is not null)
+        {
+            context.Reject(Errors.InvalidRequest, decision.Error);
+            return;
+        }
+
+        var principal = TokenClaims.CreatePrincipal(caller);
+        if (refreshable)
+        {
+            // offline_access is what makes OpenIddict issue a refresh token with the access token.
+            principal.SetScopes(Scopes.OfflineAccess);
+        }
+
+        if (decision.Lifetime is { } lifetime)
+        {
+            // Whole seconds for OpenIddict's own bookkeeping; ExactLifetime applies the milliseconds.
+            principal.SetAccessTokenLifetime(TimeSpan.FromSeconds(Math.Ceiling(lifetime.TotalSeconds)));
+        }
+
+        ExactLifetime.Grant(context.Transaction, decision.Lifetime);
+        context.Transaction.Properties[IssuedTo] = caller;
+        context.SignIn(principal);
+    }
+}
+
+/// <summary>
+/// <c>client_credentials</c>: OpenIddict has authenticated the client and checked its permissions; org and app
+/// clients get a token of their own.
+/// </summary>
+public sealed class ClientCredentialsGrant(ClientDirectory directory, GrantIssuer issuer)
+    : IOpenIddictServerHandler<HandleTokenRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<HandleTokenRequestContext>()
+            .UseScopedHandler<ClientCredentialsGrant>()
+            .SetOrder(int.MinValue + 100_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public async ValueTask HandleAsync(HandleTokenRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.Request.IsClientCredentialsGrantType())
+        {
+            return;
+        }
+
+        var caller = await directory.FindAsync(context.ClientId!, context.CancellationToken);
+        if (caller?.Type is not (PrincipalType.OrgClient or PrincipalType.AppClient))
+        {
+            context.Reject(Errors.UnauthorizedClient, "This client may not obtain tokens of its own.");
+            return;
+        }
+
+        await issuer.SignInAsync(context, caller, refreshable: false);
+    }
+}
+
+/// <summary>
+/// <c>password</c>: an app user signs in through its app's client (the app client, or the app's public client
+/// on Usergrid's app path); an admin user through the <c>management</c> client of <c>/management/token</c>.
+/// </summary>
+public sealed class PasswordGrant(ClientDirectory directory, UserAccounts users, GrantIssuer issuer)
+    : IOpenIddictServerHandler<HandleTokenRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<HandleTokenRequestContext>()
+            .UseScopedHandler<PasswordGrant>()
+            .SetOrder(int.MinValue + 100_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public async ValueTask HandleAsync(HandleTokenRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.Request.IsPasswordGrantType())
+        {
+            return;
+        }
+
+        var (username, password) = (context.Request.Username!, context.Request.Password!);
+        if (context.ClientId == ClientDirectory.ManagementClientId)
+        {
+            var admin = await users.SignInAdminAsync(username, password, context.CancellationToken);
+            if (admin is null)
+            {
+                context.Reject(Errors.InvalidGrant, "The username or password is incorrect, or the user is not activated.");
+                return;
+            }
+
+            await issuer.SignInAsync(context, new Caller(PrincipalType.AdminUser, admin.Id.ToString(), Username: admin.Username), refreshable: true);
+            return;
+        }
+
+        var app = await directory.FindUserAppAsync(context.ClientId!, context.CancellationToken);
+        if (app is null)
+        {
+            context.Reject(Errors.UnauthorizedClient, "This client does not sign in users.");
+            return;
+        }
+
+        var user = await users.SignInAppUserAsync(app.AppId, username, password, context.CancellationToken);
+        if (user is null)
+        {
+            context.Reject(Errors.InvalidGrant, "The username or password is incorrect, or the user is not activated.");
+            return;
+        }
+
+        await issuer.SignInAsync(context,
+            new Caller(PrincipalType.AppUser, user.Id.ToString(), app.OrgId, app.Org, app.AppId, app.App, user.Username),
+            refreshable: true);
+    }
+}
+
+/// <summary>
+/// <c>refresh_token</c>: OpenIddict has validated the refresh token (status, expiry, presenter). The user is read
+/// again, so a deleted or deactivated user cannot refresh, and the new token gets the lifetime in force now.
+/// </summary>
+public sealed class RefreshTokenGrant(UserAccounts users, GrantIssuer issuer)
+    : IOpenIddictServerHandler<HandleTokenRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<HandleTokenRequestContext>()
+            .UseScopedHandler<RefreshTokenGrant>()
+            .SetOrder(int.MinValue + 100_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public async ValueTask HandleAsync(HandleTokenRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.Request.IsRefreshTokenGrantType())
+        {
+            return;
+        }
+
+        var previous = context.Principal is null ? null : TokenClaims.ReadCaller(context.Principal);
+        var current = previous?.Type switch
+        {
+            PrincipalType.AdminUser when Guid.TryParse(previous.Subject, out var id) &&
+                await users.FindAdminAsync(id.ToString(), context.CancellationToken) is { Activated: true } admin
+                => previous with { Username = admin.Username },
+            PrincipalType.AppUser when Guid.TryParse(previous.Subject, out var id) && previous.AppId is { } appId &&
+                await users.FindAppUserAsync(appId, id.ToString(), context.CancellationToken) is { Activated: true } user
+                => previous with { Username = user.Username },
+            _ => null,
+        };
+        if (current is null)
+        {
+            context.Reject(Errors.InvalidGrant, "The refresh token is no longer valid.");
+            return;
+        }
+
+        await issuer.SignInAsync(context, current, refreshable: true);
+    }
+}
+
+/// <summary>Reading the service's own token request parameters.</summary>
+public static class TokenRequests
+{
+    /// <summary>The raw <c>ttl</c> parameter; false when it was sent more than once.</summary>
+    public static bool TryGetTtl(OpenIddictRequest request, out string? ttl)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ttl = null;
+        if (request.GetParameter("ttl") is not { } parameter)
+        {
+            return true;
+        }
+
+        // Form-encoded duplicates arrive as an array: refuse them rather than guess which value was meant.
+        var values = (Microsoft.Extensions.Primitives.StringValues?)parameter;
+        if (values is { Count: > 1 })
+        {
+            return false;
+        }
+
+        ttl = values is { Count: 1 } single ? single[0] : (string?)parameter;
+        return true;
+    }
+}

@@ -1,0 +1,159 @@
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
+using TokenService.Callers;
+using TokenService.Data;
+using TokenService.Data.Entities;
+
+namespace TokenService.Users;
+
+/// <summary>
+/// Admin users and app users: lookups, password checks, and the rule that a user who is deactivated or deleted
+/// loses every token it holds (access and refresh) at once.
+/// </summary>
+public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManager tokens, TimeProvider clock)
+{
+    /// <summary>An admin user by uuid or username.</summary>
+    public Task<AdminUser?> FindAdminAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(idOrName);
+        var name = UserNames.Normalize(idOrName);
+        return UserNames.IsUuid(idOrName, out var id)
+            ? db.AdminUsers.FirstOrDefaultAsync(u => u.Id == id, cancellationToken)
+            : db.AdminUsers.FirstOrDefaultAsync(u => u.Username == name, cancellationToken);
+    }
+
+    /// <summary>A user of one application by uuid or username.</summary>
+    public Task<AppUser?> FindAppUserAsync(Guid appId, string idOrName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(idOrName);
+        var name = UserNames.Normalize(idOrName);
+        return UserNames.IsUuid(idOrName, out var id)
+            ? db.AppUsers.FirstOrDefaultAsync(u => u.ApplicationId == appId && u.Id == id, cancellationToken)
+            : db.AppUsers.FirstOrDefaultAsync(u => u.ApplicationId == appId && u.Username == name, cancellationToken);
+    }
+
+    /// <summary>The activated admin user with this username (or email) and password, or <c>null</c>.</summary>
+    public async Task<AdminUser?> SignInAdminAsync(string username, string password, CancellationToken cancellationToken)
+    {
+        var name = UserNames.Normalize(username);
+        var user = await db.AdminUsers.AsNoTracking()
+            .FirstOrDefaultAsync(u => u.Username == name || u.Email == name, cancellationToken);
+        return Passwords.Verify(user?.PasswordHash, password) && user!.Activated ? user : null;
+    }
+
+    /// <summary>The activated user of the app with this username (or email) and password, or <c>null</c>.</summary>
+    public async Task<AppUser?> SignInAppUserAsync(Guid appId, string username, string password, CancellationToken cancellationToken)
+    {
+        var name = UserNames.Normalize(username);
+        var user = await db.AppUsers.AsNoTracking()
+            .FirstOrDefaultAsync(u => u.ApplicationId == appId && (u.Username == name || u.Email == name), cancellationToken);
+        return Passwords.Verify(user?.PasswordHash, password) && user!.Activated ? user : null;
+    }
+
+    /// <summary>The organizations an admin user belongs to.</summary>
+    public async Task<IReadOnlyList<Membership>> MembershipsAsync(Guid adminId, CancellationToken cancellationToken) =>
+        await db.OrganizationAdmins.AsNoTracking()
+            .Where(m => m.AdminUserId == adminId)
+            .Select(m => new Membership(m.OrganizationId, m.Organization.Name))
+            .ToListAsync(cancellationToken);
+
+    public async Task<AdminUser> CreateAdminAsync(string username, string email, string password, string? name, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var user = new AdminUser
+        {
+            Id = Guid.NewGuid(), Username = UserNames.Normalize(username), Email = UserNames.Normalize(email), Name = name,
+            PasswordHash = Passwords.Hash(password), Created = now, Modified = now,
+        };
+        db.AdminUsers.Add(user);
+        await db.SaveChangesAsync(cancellationToken);
+        return user;
+    }
+
+    public async Task<bool> AdminExistsAsync(string username, string email, CancellationToken cancellationToken)
+    {
+        var (name, mail) = (UserNames.Normalize(username), UserNames.Normalize(email));
+        return await db.AdminUsers.AnyAsync(u => u.Username == name || u.Email == mail, cancellationToken);
+    }
+
+    public async Task AddToOrganizationAsync(AdminUser user, Organization org, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(org);
+        if (!await db.OrganizationAdmins.AnyAsync(m => m.AdminUserId == user.Id && m.OrganizationId == org.Id, cancellationToken))
+        {
+            db.OrganizationAdmins.Add(new OrganizationAdmin { AdminUserId = user.Id, OrganizationId = org.Id, Created = clock.GetUtcNow() });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    public async Task<AppUser> CreateAppUserAsync(
+        Application app, string username, string? email, string password, string? name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var now = clock.GetUtcNow();
+        var user = new AppUser
+        {
+            Id = Guid.NewGuid(), ApplicationId = app.Id, Username = UserNames.Normalize(username),
+            Email = email is null ? null : UserNames.Normalize(email), Name = name,
+            PasswordHash = Passwords.Hash(password), Created = now, Modified = now,
+        };
+        db.AppUsers.Add(user);
+        await db.SaveChangesAsync(cancellationToken);
+        return user;
+    }
+
+    public async Task<bool> AppUserExistsAsync(Guid appId, string username, string? email, CancellationToken cancellationToken)
+    {
+        var name = UserNames.Normalize(username);
+        var mail = email is null ? null : UserNames.Normalize(email);
+        return await db.AppUsers.AnyAsync(
+            u => u.ApplicationId == appId && (u.Username == name || (mail != null && u.Email == mail)), cancellationToken);
+    }
+
+    /// <summary>Revokes every token (access and refresh) of a user; returns how many were revoked.</summary>
+    public Task<long> RevokeTokensAsync(Guid userId, CancellationToken cancellationToken) =>
+        tokens.RevokeBySubjectAsync(userId.ToString(), cancellationToken).AsTask();
+
+    /// <summary>
+    /// Revokes one token if, and only if, it belongs to the user. A token of anyone else is reported as not found
+    /// and left alone, so the endpoint cannot be used to revoke or probe other people's tokens.
+    /// </summary>
+    public async Task<bool> RevokeTokenAsync(Guid userId, string token, CancellationToken cancellationToken)
+    {
+        if (await tokens.FindByReferenceIdAsync(token, cancellationToken) is not { } entry ||
+            await tokens.GetSubjectAsync(entry, cancellationToken) != userId.ToString())
+        {
+            return false;
+        }
+
+        await tokens.TryRevokeAsync(entry, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Saves a change to a user; a deactivation revokes its tokens in the same breath.</summary>
+    public async Task SaveAsync(Guid userId, bool deactivated, CancellationToken cancellationToken)
+    {
+        await db.SaveChangesAsync(cancellationToken);
+        if (deactivated)
+        {
+            await RevokeTokensAsync(userId, cancellationToken);
+        }
+    }
+
+    public async Task DeleteAdminAsync(AdminUser user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        db.AdminUsers.Remove(user);
+        await db.SaveChangesAsync(cancellationToken);
+        await RevokeTokensAsync(user.Id, cancellationToken);
+    }
+
+    public async Task DeleteAppUserAsync(AppUser user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        db.AppUsers.Remove(user);
+        await db.SaveChangesAsync(cancellationToken);
+        await RevokeTokensAsync(user.Id, cancellationToken);
+    }
+}
