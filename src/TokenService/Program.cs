@@ -1,3 +1,4 @@
+using TokenService.Access;
 using TokenService.Callers;
 using TokenService.Compat;
 using TokenService.Hosting;
@@ -22,6 +23,7 @@ app.UseRouting();
 app.UseAuthentication();
 app.MapTokenServiceHealth();
 app.MapManagementApi();
+app.MapAccessCheck();
 
 await app.InitializeDatabaseAsync();
 await app.RunAsync();

@@ -11,6 +11,7 @@ public static class UsergridApplicationsApi
         var apps = endpoints.MapGroup("/{org}/{app}").RequireCaller().WithTags("Usergrid-compatible");
         apps.MapGet("/", ApplicationsApi.GetAsync).WithSummary("Read an application (Usergrid path)");
         apps.MapPut("/", ApplicationsApi.UpdateAsync).WithSummary("Change an application's accesstokenttl or secured flag (Usergrid path)");
+        apps.MapUsergridUsers();
         return endpoints;
     }
 }

@@ -41,4 +41,5 @@ public sealed record UsergridEnvelope(
     [property: JsonPropertyName("organization")] string Organization,
     [property: JsonPropertyName("applicationName")] string ApplicationName,
     [property: JsonPropertyName("entities")] IReadOnlyList<UsergridUser> Entities,
-    [property: JsonPropertyName("timestamp")] long Timestamp);
+    [property: JsonPropertyName("timestamp")] long Timestamp,
+    [property: JsonPropertyName("cursor"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Cursor = null);

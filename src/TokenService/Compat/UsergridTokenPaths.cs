@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Primitives;
@@ -63,6 +64,9 @@ public static class UsergridTokenPaths
         request.ContentType = "application/x-www-form-urlencoded";
         request.ContentLength = body.Length;
         request.Body = new MemoryStream(body);
+
+        // A form read above is cached: replace it too, or OpenIddict would read the original.
+        http.Features.Set<IFormFeature>(new FormFeature(new FormCollection(parameters)));
         http.Features.Set(new UsergridTokenRequest(org, app));
         await next();
     }

@@ -2,9 +2,16 @@ using System.Text.Json.Serialization;
 
 namespace TokenService.Management;
 
-/// <summary>Body of <c>POST /management/orgs</c>.</summary>
+/// <summary>
+/// Body of <c>POST /management/orgs</c>: the organization and, optionally, its first admin user
+/// (<c>username</c>, <c>email</c> and <c>password</c> together).
+/// </summary>
 public sealed record CreateOrganizationRequest(
-    [property: JsonPropertyName("organization")] string? Organization);
+    [property: JsonPropertyName("organization")] string? Organization,
+    [property: JsonPropertyName("username")] string? Username = null,
+    [property: JsonPropertyName("email")] string? Email = null,
+    [property: JsonPropertyName("password")] string? Password = null,
+    [property: JsonPropertyName("name")] string? Name = null);
 
 /// <summary>Body of <c>POST /management/orgs/{org}/apps</c> and <c>POST …/resource-servers</c>.</summary>
 public sealed record CreateNamedRequest([property: JsonPropertyName("name")] string? Name);
@@ -32,7 +39,8 @@ public sealed record OrganizationCreatedResponse(
     [property: JsonPropertyName("accesstokenttl")] long? AccessTokenTtl,
     [property: JsonPropertyName("created")] DateTimeOffset Created,
     [property: JsonPropertyName("modified")] DateTimeOffset Modified,
-    [property: JsonPropertyName("sandbox")] ApplicationCreatedResponse Sandbox);
+    [property: JsonPropertyName("sandbox")] ApplicationCreatedResponse Sandbox,
+    [property: JsonPropertyName("owner"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Users.AdminUserResponse? Owner = null);
 
 /// <summary>An application as stored.</summary>
 public sealed record ApplicationResponse(

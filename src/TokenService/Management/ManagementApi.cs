@@ -10,6 +10,7 @@ public static class ManagementApi
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoped<Tenants>();
+        builder.Services.AddScoped<Users.AppUserOperations>();
         return builder;
     }
 
@@ -19,6 +20,8 @@ public static class ManagementApi
         management.MapOrganizations();
         management.MapApplications();
         management.MapResourceServers();
+        management.MapAppUsers();
+        management.MapAdminUsers();
         endpoints.MapUsergridApplications();
         return endpoints;
     }

@@ -27,7 +27,7 @@ public static class OrganizationsApi
     }
 
     internal static async Task<IResult> CreateAsync(
-        CreateOrganizationRequest? body, Caller caller, Tenants tenants, TokenServiceDbContext db,
+        CreateOrganizationRequest? body, Caller caller, Tenants tenants, TokenServiceDbContext db, Users.UserAccounts users,
         IOptions<RegistrationOptions> registration, CancellationToken cancellationToken)
     {
         if (caller.Type != PrincipalType.Superuser && !registration.Value.Open)
@@ -46,9 +46,24 @@ public static class OrganizationsApi
             return ApiErrors.Conflict($"Organization {name} already exists.");
         }
 
+        Users.CreateUserRequest? owner = null;
+        if (body!.Username is not null || body.Email is not null || body.Password is not null)
+        {
+            owner = new Users.CreateUserRequest(body.Username, body.Email, body.Password, body.Name);
+            if (AdminUsersApi.ValidateCreate(owner) is { } error)
+            {
+                return ApiErrors.BadRequest(error);
+            }
+
+            if (await users.AdminExistsAsync(owner.Username!, owner.Email!, cancellationToken))
+            {
+                return ApiErrors.Conflict("An admin user with this username or email already exists.");
+            }
+        }
+
         try
         {
-            var created = await tenants.CreateOrganizationAsync(name!, cancellationToken);
+            var created = await tenants.CreateOrganizationAsync(name!, owner, cancellationToken);
             return TypedResults.Created($"/management/orgs/{created.Name}", created);
         }
         catch (DbUpdateException)

@@ -10,9 +10,11 @@ namespace TokenService.Management;
 /// Creates and removes organizations, applications and resource servers together with their OpenIddict
 /// clients, in one transaction each, so a tenant never exists without its client or the other way round.
 /// </summary>
-public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, TimeProvider clock)
+public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock)
 {
-    public async Task<OrganizationCreatedResponse> CreateOrganizationAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Creates an organization, its sandbox app and, when <paramref name="owner"/> is given, its first admin user.</summary>
+    public async Task<OrganizationCreatedResponse> CreateOrganizationAsync(
+        string name, Users.CreateUserRequest? owner, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.GetUtcNow();
@@ -25,9 +27,17 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Ti
         db.Organizations.Add(org);
         await db.SaveChangesAsync(cancellationToken);
         var sandbox = await AddApplicationAsync(org, Application.SandboxName, secured: false, cancellationToken);
+        Users.AdminUserResponse? ownerResponse = null;
+        if (owner is not null)
+        {
+            var admin = await users.CreateAdminAsync(owner.Username!, owner.Email!, owner.Password!, owner.Name, cancellationToken);
+            await users.AddToOrganizationAsync(admin, org, cancellationToken);
+            ownerResponse = Users.AdminUserResponse.From(admin, [org.Name]);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return new OrganizationCreatedResponse(org.Id, org.Name, org.ClientId, credentials.ClientSecret,
-            org.AccessTokenTtl, org.Created, org.Modified, sandbox);
+            org.AccessTokenTtl, org.Created, org.Modified, sandbox, ownerResponse);
     }
 
     public async Task<ApplicationCreatedResponse> CreateApplicationAsync(Organization org, string name, CancellationToken cancellationToken)

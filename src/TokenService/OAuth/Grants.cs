@@ -15,6 +15,9 @@ namespace TokenService.OAuth;
 /// </summary>
 public sealed class GrantIssuer(TtlPolicy ttlPolicy)
 {
+    /// <summary>Grants run once OpenIddict has attached the validated principals (e.g. the refresh token's).</summary>
+    public static int GrantOrder { get; } = OpenIddictServerHandlers.Exchange.AttachPrincipal.Descriptor.Order + 1_000;
+
     private const string IssuedTo = "TokenService:IssuedTo";
 
     /// <summary>Who the token of this transaction was issued to, for response decorations (Usergrid's shapes).</summary>
@@ -78,7 +81,7 @@ public sealed class ClientCredentialsGrant(ClientDirectory directory, GrantIssue
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<HandleTokenRequestContext>()
             .UseScopedHandler<ClientCredentialsGrant>()
-            .SetOrder(int.MinValue + 100_000)
+            .SetOrder(GrantIssuer.GrantOrder)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
@@ -111,7 +114,7 @@ public sealed class PasswordGrant(ClientDirectory directory, UserAccounts users,
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<HandleTokenRequestContext>()
             .UseScopedHandler<PasswordGrant>()
-            .SetOrder(int.MinValue + 100_000)
+            .SetOrder(GrantIssuer.GrantOrder)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
@@ -167,7 +170,7 @@ public sealed class RefreshTokenGrant(UserAccounts users, GrantIssuer issuer)
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<HandleTokenRequestContext>()
             .UseScopedHandler<RefreshTokenGrant>()
-            .SetOrder(int.MinValue + 100_000)
+            .SetOrder(GrantIssuer.GrantOrder)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
@@ -179,7 +182,7 @@ public sealed class RefreshTokenGrant(UserAccounts users, GrantIssuer issuer)
             return;
         }
 
-        var previous = context.Principal is null ? null : TokenClaims.ReadCaller(context.Principal);
+        var previous = context.RefreshTokenPrincipal is { } refresh ? TokenClaims.ReadCaller(refresh) : null;
         var current = previous?.Type switch
         {
             PrincipalType.AdminUser when Guid.TryParse(previous.Subject, out var id) &&

@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using TokenService.Callers;
+using TokenService.Data;
+using TokenService.Management;
+
+namespace TokenService.Access;
+
+/// <summary>Body of <c>POST /access/check</c>: the credentials exactly as the resource server received them.</summary>
+public sealed record AccessCheckRequest(
+    [property: JsonPropertyName("org")] string? Org,
+    [property: JsonPropertyName("app")] string? App,
+    [property: JsonPropertyName("authorization")] string? Authorization,
+    [property: JsonPropertyName("access_token")] string? AccessToken,
+    [property: JsonPropertyName("client_id")] string? ClientId,
+    [property: JsonPropertyName("client_secret")] string? ClientSecret);
+
+/// <summary>The answer: whether the presented credentials may use the application, and as whom.</summary>
+public sealed record AccessCheckResponse(
+    [property: JsonPropertyName("allowed")] bool Allowed,
+    [property: JsonPropertyName("principal_type"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PrincipalType,
+    [property: JsonPropertyName("org")] string Org,
+    [property: JsonPropertyName("app")] string App,
+    [property: JsonPropertyName("username"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Username,
+    [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason);
+
+/// <summary>
+/// <c>POST /access/check</c>: one call for an API to apply the seed's rules — the same credential resolution and
+/// powers as the service's own endpoints, including guest access to open applications.
+/// </summary>
+public static class AccessCheckApi
+{
+    public static IEndpointRouteBuilder MapAccessCheck(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/access/check", CheckAsync).RequireCaller().WithTags("Access check")
+            .WithSummary("Check forwarded credentials against an application (resource servers, org clients, the superuser)");
+        return endpoints;
+    }
+
+    internal static async Task<IResult> CheckAsync(
+        AccessCheckRequest? body, Caller caller, CredentialResolver resolver, TokenServiceDbContext db, CancellationToken cancellationToken)
+    {
+        if (caller.Type is not (PrincipalType.ResourceServer or PrincipalType.OrgClient or PrincipalType.Superuser))
+        {
+            return ApiErrors.Forbidden(caller);
+        }
+
+        if (body is null || !Names.IsValid(body.Org) || !Names.IsValid(body.App))
+        {
+            return ApiErrors.BadRequest("org and app are required names.");
+        }
+
+        var (org, app) = (body.Org!, body.App!);
+        if (caller.Type != PrincipalType.Superuser && caller.Org != org)
+        {
+            // An API may ask only about its own organization's applications.
+            return ApiErrors.Forbidden(caller);
+        }
+
+        var application = await db.Applications.AsNoTracking()
+            .Where(a => a.Organization.Name == org && a.Name == app).Select(a => new { a.Secured })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (application is null)
+        {
+            return ApiErrors.NotFound($"Application {org}/{app}");
+        }
+
+        var resolved = await resolver.ResolveAsync(new PresentedCredentials(
+            body.Authorization, body.AccessToken, body.ClientId, body.ClientSecret), cancellationToken);
+        if (resolved.Failure is { } failure)
+        {
+            return TypedResults.Ok(new AccessCheckResponse(false, null, org, app, null, failure.Error));
+        }
+
+        var presented = resolved.Caller!;
+        var allowed = Powers.CanUseApp(presented, org, app, application.Secured);
+        return TypedResults.Ok(new AccessCheckResponse(
+            allowed, WireName(presented.Type), org, app, presented.Username,
+            allowed ? null : presented.Type == PrincipalType.Guest ? "auth_required" : "unauthorized"));
+    }
+
+    private static string WireName(PrincipalType type) => PrincipalTypes.ToWire(type) ?? type switch
+    {
+        PrincipalType.Superuser => "superuser",
+        PrincipalType.ResourceServer => "resource_server",
+        _ => "guest",
+    };
+}
