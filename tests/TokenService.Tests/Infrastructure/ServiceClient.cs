@@ -54,6 +54,46 @@ public sealed class ServiceClient(HttpClient http) : IDisposable
         return new Credentials(body.GetProperty("client_id").GetString()!, body.GetProperty("client_secret").GetString()!);
     }
 
+    /// <summary>Creates an app user through the management API as the org client; returns its uuid.</summary>
+    public async Task<Guid> CreateAppUserAsync(TestOrg org, string app, string username, string password = "user-password")
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/{app}/users",
+            BasicOf(org.Client), new { username, password });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("uuid").GetGuid();
+    }
+
+    /// <summary>Creates an admin user (as the superuser) and makes it an admin of <paramref name="org"/>.</summary>
+    public async Task<Guid> CreateAdminAsync(TestOrg? org, string username, string password = "admin-password")
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/management/users", Superuser,
+            new { username, email = $"{username}@example.com", password });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("uuid").GetGuid();
+        if (org is not null)
+        {
+            using var add = await SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/users/{username}", Superuser);
+            Assert.Equal(HttpStatusCode.OK, add.StatusCode);
+        }
+
+        return id;
+    }
+
+    /// <summary>A password-grant token response from a Usergrid path, sent as JSON.</summary>
+    public async Task<JsonElement> PasswordTokenAsync(string path, string username, string password = "user-password")
+    {
+        using var response = await SendAsync(HttpMethod.Post, path, null, new { grant_type = "password", username, password });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, body.ToString());
+        return body;
+    }
+
+    public async Task<string> AppUserTokenAsync(TestOrg org, string app, string username, string password = "user-password") =>
+        (await PasswordTokenAsync($"/{org.Name}/{app}/token", username, password)).GetProperty("access_token").GetString()!;
+
+    public async Task<string> AdminTokenAsync(string username, string password = "admin-password") =>
+        (await PasswordTokenAsync("/management/token", username, password)).GetProperty("access_token").GetString()!;
+
     /// <summary>POST /token with client_credentials and HTTP Basic; returns the raw response.</summary>
     public Task<HttpResponseMessage> RequestTokenAsync(Credentials client, params (string Key, string Value)[] extra) =>
         PostFormAsync("/token", BasicOf(client), [("grant_type", "client_credentials"), .. extra]);
@@ -68,6 +108,10 @@ public sealed class ServiceClient(HttpClient http) : IDisposable
         request.Headers.Authorization = auth;
         return await Http.SendAsync(request);
     }
+
+    /// <summary>POST /token with the password grant, the client authenticating with HTTP Basic.</summary>
+    public Task<HttpResponseMessage> RequestPasswordAsync(Credentials client, string username, string password) =>
+        PostFormAsync("/token", BasicOf(client), ("grant_type", "password"), ("username", username), ("password", password));
 
     public async Task<JsonElement> GetTokenResponseAsync(Credentials client, params (string Key, string Value)[] extra)
     {
