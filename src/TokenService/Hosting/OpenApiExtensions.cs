@@ -83,14 +83,24 @@ public static class OpenApiExtensions
             }
 
             document.Paths["/token"] = Protocol("Token (RFC 6749)",
-                "grant_type=client_credentials with HTTP Basic or client_id/client_secret in the body; optional ttl in milliseconds " +
+                "grant_type=client_credentials (org and app clients), password (app users, the client being their app client) or " +
+                "refresh_token, with HTTP Basic or client_id/client_secret in the body; optional ttl in milliseconds " +
                 "(0 or absent = the app's or org's accesstokenttl; above it, negative or not a number = 400 invalid_request). " +
-                "Answers access_token, token_type Bearer and expires_in (seconds; absent for a non-expiring token).",
-                ["grant_type", "client_id", "client_secret", "ttl"]);
+                "Answers access_token, token_type Bearer, expires_in (seconds; absent for a non-expiring token) and, for users, refresh_token.",
+                ["grant_type", "username", "password", "refresh_token", "client_id", "client_secret", "ttl"]);
+            document.Paths["/management/token"] = Protocol("Usergrid token path for admin users and org clients",
+                "Also GET with query parameters and POST with a JSON body. grant_type=password (admin users; no client needed), " +
+                "refresh_token, or client_credentials (org client). ttl in milliseconds. The response adds the principal: user or organization.",
+                ["grant_type", "username", "password", "refresh_token", "client_id", "client_secret", "ttl"]);
+            document.Paths["/{org}/{app}/token"] = Protocol("Usergrid token path for an application",
+                "Also GET with query parameters and POST with a JSON body. grant_type=password (the app's users; no client needed), " +
+                "refresh_token, or client_credentials (this app's client or its org's client; any other is invalid_grant). " +
+                "ttl in milliseconds. The response adds the principal: user, application or organization.",
+                ["grant_type", "username", "password", "refresh_token", "client_id", "client_secret", "ttl"]);
             document.Paths["/introspect"] = Protocol("Introspection (RFC 7662)",
                 "Client-authenticated like /token by an org client, app client, resource-server credential or the superuser. " +
                 "A token outside the caller's tenant, unknown, expired, revoked or malformed is {\"active\":false}. An active one carries " +
-                "client_id, sub, iat, exp, principal_type, org and app.",
+                "client_id, sub, iat, exp, principal_type, org, app and (user tokens) username.",
                 ["token", "token_type_hint", "client_id", "client_secret"]);
             document.Paths["/revoke"] = Protocol("Revocation (RFC 7009)",
                 "By the client that obtained the token or any client with power over its org/app. Unknown tokens and tokens " +

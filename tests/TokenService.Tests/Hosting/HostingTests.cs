@@ -27,7 +27,10 @@ public sealed class HostingTests(TokenServiceFactory factory) : IDisposable
         var document = await _client.Http.GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json");
 
         var paths = document.GetProperty("paths");
-        foreach (var path in (string[])["/management/orgs", "/management/orgs/{org}/apps/{app}", "/token", "/introspect", "/revoke", "/{org}/{app}"])
+        foreach (var path in (string[])[
+            "/management/orgs", "/management/orgs/{org}/apps/{app}", "/token", "/introspect", "/revoke", "/{org}/{app}",
+            "/management/token", "/{org}/{app}/token", "/{org}/{app}/users/{user}", "/management/users/{user}",
+            "/management/orgs/{org}/apps/{app}/users/{user}/revoketokens", "/access/check"])
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is not documented");
         }

@@ -29,18 +29,25 @@ public sealed class ReadmeWalkthroughTests
 
         Assert.True(exitCode == 0, $"The walkthrough failed (exit {exitCode}):\n{output}");
         var lines = output.Split('\n').Select(line => line.Trim()).ToList();
-        Assert.Equal(4, lines.Count(line => line == "true"));
+        Assert.Equal(8, lines.Count(line => line == "true"));
         Assert.Contains("200", lines);
     }
 
+    /// <summary>Every walkthrough block of the README, in order, as one script (later blocks continue earlier ones).</summary>
     private static string ExtractWalkthrough(string readme)
     {
-        var start = readme.IndexOf("<!-- walkthrough:begin -->", StringComparison.Ordinal);
-        var end = readme.IndexOf("<!-- walkthrough:end -->", StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, "README.md has no walkthrough block.");
-        var block = readme[start..end];
-        var code = block.IndexOf("```sh\n", StringComparison.Ordinal) + "```sh\n".Length;
-        return block[code..block.LastIndexOf("```", StringComparison.Ordinal)];
+        var script = new System.Text.StringBuilder();
+        for (var start = readme.IndexOf("<!-- walkthrough:begin -->", StringComparison.Ordinal); start >= 0;
+             start = readme.IndexOf("<!-- walkthrough:begin -->", start + 1, StringComparison.Ordinal))
+        {
+            var end = readme.IndexOf("<!-- walkthrough:end -->", start, StringComparison.Ordinal);
+            var block = readme[start..end];
+            var code = block.IndexOf("```sh\n", StringComparison.Ordinal) + "```sh\n".Length;
+            script.Append(block[code..block.LastIndexOf("```", StringComparison.Ordinal)]);
+        }
+
+        Assert.True(script.Length > 0, "README.md has no walkthrough block.");
+        return script.ToString();
     }
 
     private static async Task<(int ExitCode, string Output)> RunBashAsync(string script, Dictionary<string, string> environment)
