@@ -41,6 +41,25 @@ public sealed class ExpiryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AppUserToken_FromUsergridPath_IsRefusedAsExpiredOnUsergridPaths()
+    {
+        var org = await _client.CreateOrgAsync();
+        await _client.CreateAppUserAsync(org, "sandbox", "bob");
+        using var signIn = await _client.SendAsync(HttpMethod.Post, $"/{org.Name}/sandbox/token", null,
+            new { grant_type = "password", username = "bob", password = "user-password", ttl = 3000 });
+        var token = (await signIn.Content.ReadFromJsonAsync()).GetProperty("access_token").GetString()!;
+        using (var fresh = await _client.Http.GetAsync($"/{org.Name}/sandbox/users/me?access_token={token}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        }
+
+        _factory.Clock.Advance(TimeSpan.FromSeconds(4));
+
+        using var expired = await _client.Http.GetAsync($"/{org.Name}/sandbox/users/me?access_token={token}");
+        await ErrorAssert.HasErrorAsync(expired, HttpStatusCode.Unauthorized, "expired_token");
+    }
+
+    [Fact]
     public async Task NonExpiringToken_IsActiveYearsLater()
     {
         var org = await _client.CreateOrgAsync();
