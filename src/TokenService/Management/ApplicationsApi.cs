@@ -24,37 +24,12 @@ public static class ApplicationsApi
         return apps;
     }
 
-    internal static async Task<IResult> CreateAsync(
+    internal static Task<IResult> CreateAsync(
         string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, Tenants tenants,
-        CancellationToken cancellationToken)
-    {
-        var (refusal, organization) = await OrganizationsApi.FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        var name = body?.Name;
-        if (!Names.IsValid(name))
-        {
-            return ApiErrors.BadRequest($"name is required and must be a valid name. {Names.Rule}");
-        }
-
-        if (await db.Applications.AnyAsync(a => a.OrganizationId == organization!.Id && a.Name == name, cancellationToken))
-        {
-            return ApiErrors.Conflict($"Application {org}/{name} already exists.");
-        }
-
-        try
-        {
-            var created = await tenants.CreateApplicationAsync(organization!, name!, cancellationToken);
-            return TypedResults.Created($"/management/orgs/{org}/apps/{name}", created);
-        }
-        catch (DbUpdateException)
-        {
-            return ApiErrors.Conflict($"Application {org}/{name} already exists.");
-        }
-    }
+        CancellationToken cancellationToken) =>
+        OrganizationsApi.CreateNamedAsync(org, body, caller, db, "Application",
+            (o, name) => db.Applications.AnyAsync(a => a.OrganizationId == o.Id && a.Name == name, cancellationToken),
+            (o, name) => tenants.CreateApplicationAsync(o, name, cancellationToken), "apps", cancellationToken);
 
     internal static async Task<IResult> ListAsync(
         string org, Caller caller, TokenServiceDbContext db, int? limit, string? cursor, CancellationToken cancellationToken)

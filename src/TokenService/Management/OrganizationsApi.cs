@@ -174,6 +174,39 @@ public static class OrganizationsApi
     }
 
     /// <summary>
+    /// Creates something named that an organization owns (an app, a resource server): org powers, the naming
+    /// rule and uniqueness within the organization, then <paramref name="create"/>; 201 with what it returns.
+    /// </summary>
+    internal static async Task<IResult> CreateNamedAsync<T>(
+        string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, string kind,
+        Func<Organization, string, Task<bool>> exists, Func<Organization, string, Task<T>> create, string collection,
+        CancellationToken cancellationToken)
+    {
+        var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var name = body?.Name;
+        if (!Names.IsValid(name))
+        {
+            return ApiErrors.BadRequest($"name is required and must be a valid name. {Names.Rule}");
+        }
+
+        try
+        {
+            return await exists(organization!, name!)
+                ? ApiErrors.Conflict($"{kind} {org}/{name} already exists.")
+                : TypedResults.Created($"/management/orgs/{org}/{collection}/{name}", await create(organization!, name!));
+        }
+        catch (DbUpdateException)
+        {
+            return ApiErrors.Conflict($"{kind} {org}/{name} already exists.");
+        }
+    }
+
+    /// <summary>
     /// Powers are checked on the name before the lookup, so a caller without power over an organization
     /// gets 403 whether or not it exists and cannot probe for other tenants' names.
     /// </summary>

@@ -17,37 +17,12 @@ public static class ResourceServersApi
         return servers;
     }
 
-    internal static async Task<IResult> CreateAsync(
+    internal static Task<IResult> CreateAsync(
         string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, Tenants tenants,
-        CancellationToken cancellationToken)
-    {
-        var (refusal, organization) = await OrganizationsApi.FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        var name = body?.Name;
-        if (!Names.IsValid(name))
-        {
-            return ApiErrors.BadRequest($"name is required and must be a valid name. {Names.Rule}");
-        }
-
-        if (await db.ResourceServers.AnyAsync(r => r.OrganizationId == organization!.Id && r.Name == name, cancellationToken))
-        {
-            return ApiErrors.Conflict($"Resource server {org}/{name} already exists.");
-        }
-
-        try
-        {
-            var created = await tenants.CreateResourceServerAsync(organization!, name!, cancellationToken);
-            return TypedResults.Created($"/management/orgs/{org}/resource-servers/{name}", created);
-        }
-        catch (DbUpdateException)
-        {
-            return ApiErrors.Conflict($"Resource server {org}/{name} already exists.");
-        }
-    }
+        CancellationToken cancellationToken) =>
+        OrganizationsApi.CreateNamedAsync(org, body, caller, db, "Resource server",
+            (o, name) => db.ResourceServers.AnyAsync(r => r.OrganizationId == o.Id && r.Name == name, cancellationToken),
+            (o, name) => tenants.CreateResourceServerAsync(o, name, cancellationToken), "resource-servers", cancellationToken);
 
     internal static async Task<IResult> ListAsync(
         string org, Caller caller, TokenServiceDbContext db, int? limit, string? cursor, CancellationToken cancellationToken)

@@ -7,9 +7,12 @@ public sealed class SuperuserOptions
 {
     public const string Section = "Superuser";
 
-    /// <summary>Must not look like a client id, so Basic credentials are never ambiguous.</summary>
-    [Required, RegularExpression("^(?!(org|app|rs)_)[A-Za-z0-9._@-]{1,64}$",
-        ErrorMessage = "Superuser:Username must be 1-64 characters of A-Z a-z 0-9 . _ @ - and must not start with org_, app_ or rs_.")]
+    /// <summary>
+    /// The superuser is registered as an OpenIddict client under this name, so it must not look like any other
+    /// client id (kind prefixes, the <c>management</c> client) and Basic credentials are never ambiguous.
+    /// </summary>
+    [Required, RegularExpression("^(?!(org|app|rs|pub)_)(?!management$)[A-Za-z0-9._@-]{1,64}$",
+        ErrorMessage = "Superuser:Username must be 1-64 characters of A-Z a-z 0-9 . _ @ -, must not start with org_, app_, rs_ or pub_, and must not be 'management'.")]
     public string Username { get; set; } = "superuser";
 
     /// <summary>Required: a service with a guessable superuser password must not start.</summary>

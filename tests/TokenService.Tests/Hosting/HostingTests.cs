@@ -51,6 +51,7 @@ public sealed class HostingTests(TokenServiceFactory factory) : IDisposable
     [Theory]
     [InlineData("Superuser:Password", "short", "Superuser:Password")]
     [InlineData("Superuser:Username", "org_evil", "Superuser:Username")]
+    [InlineData("Superuser:Username", "management", "Superuser:Username")]
     [InlineData("Tokens:DefaultTtl", "-5", "Tokens:DefaultTtl")]
     [InlineData("Database:Provider", "Oracle", "Database")]
     public void Start_WithBadSetting_FailsNamingIt(string key, string value, string named)
