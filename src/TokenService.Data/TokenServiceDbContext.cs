@@ -22,6 +22,8 @@ public sealed class TokenServiceDbContext(DbContextOptions<TokenServiceDbContext
 
     public DbSet<AppUser> AppUsers => Set<AppUser>();
 
+    public DbSet<Lease> Leases => Set<Lease>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);

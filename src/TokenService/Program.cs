@@ -17,6 +17,11 @@ builder.AddTokenServiceHosting();
 
 var app = builder.Build();
 
+if (args is ["migrate", ..])
+{
+    return await app.RunMigrateCommandAsync();
+}
+
 app.UseTokenServiceHosting();
 app.UseUsergridTokenPaths();
 app.UseRouting();
@@ -27,6 +32,7 @@ app.MapAccessCheck();
 
 await app.InitializeDatabaseAsync();
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so that integration tests can host it through WebApplicationFactory.</summary>
 public partial class Program;

@@ -13,7 +13,7 @@ public static class HostingExtensions
     public static IHostApplicationBuilder AddTokenServiceHosting(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddHealthChecks().AddDbContextCheck<TokenServiceDbContext>("database", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.DefaultIgnoreCondition =
             System.Text.Json.Serialization.JsonIgnoreCondition.Never);
 

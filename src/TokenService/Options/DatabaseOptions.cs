@@ -10,6 +10,15 @@ public sealed class DatabaseOptions
     /// <summary><c>Sqlite</c> (embedded default) or <c>SqlServer</c> (production, with <c>ConnectionStrings:TokenService</c>).</summary>
     [EnumDataType(typeof(DatabaseProvider))]
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>
+    /// Apply pending migrations when the service starts. Unset means: yes for the embedded SQLite file, no for
+    /// SQL Server, where a DBA applies the idempotent script or runs <c>TokenService migrate</c> once per release.
+    /// </summary>
+    public bool? AutoMigrate { get; set; }
+
+    /// <summary>Whether to migrate at start, with the default for the provider applied.</summary>
+    public bool ShouldAutoMigrate => AutoMigrate ?? Provider == DatabaseProvider.Sqlite;
 }
 
 /// <summary>Supported database engines.</summary>
