@@ -38,6 +38,10 @@ public static class OpenIddictExtensions
                 options.UseReferenceAccessTokens()
                     .UseReferenceRefreshTokens();
 
+                // Nobody consents to anything here (no authorization codes): OpenIddict's ad-hoc authorizations
+                // would be one more row per sign-in with nothing to use it for. Users' tokens are revoked by subject.
+                options.DisableAuthorizationStorage();
+
                 // Lifetimes come from the TTL policy on every principal; a principal without one never expires.
                 options.SetAccessTokenLifetime(null);
 
