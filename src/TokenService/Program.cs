@@ -2,6 +2,7 @@ using TokenService.Access;
 using TokenService.Callers;
 using TokenService.Compat;
 using TokenService.Hosting;
+using TokenService.Maintenance;
 using TokenService.Management;
 using TokenService.OAuth;
 using TokenService.Options;
@@ -13,6 +14,7 @@ builder.AddTokenServiceData();
 builder.AddTokenServiceOpenIddict();
 builder.AddTokenServiceCallers();
 builder.AddTokenServiceManagement();
+builder.AddTokenServiceMaintenance();
 builder.AddTokenServiceHosting();
 
 var app = builder.Build();

@@ -10,6 +10,7 @@ public static class OptionsExtensions
         Bind<SuperuserOptions>(builder, SuperuserOptions.Section);
         Bind<TokenLifetimeOptions>(builder, TokenLifetimeOptions.Section);
         Bind<RegistrationOptions>(builder, RegistrationOptions.Section);
+        Bind<PruningOptions>(builder, PruningOptions.Section);
         return builder;
     }
 

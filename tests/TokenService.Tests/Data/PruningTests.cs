@@ -1,0 +1,114 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.EntityFrameworkCore.Models;
+using TokenService.Data;
+using TokenService.Maintenance;
+using TokenService.Tests.Infrastructure;
+
+namespace TokenService.Tests.Data;
+
+/// <summary>Expired and revoked tokens disappear in batches; live ones stay, even with two instances pruning at once.</summary>
+public sealed class PruningTests
+{
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Pruning:Enabled"] = "false",
+        ["Pruning:BatchSize"] = "2",
+        ["Pruning:MinimumAge"] = "00:01:00",
+    };
+
+    [Fact]
+    public async Task PruneOnce_DeletesExpiredAndRevokedInBatches_KeepsLiveTokens()
+    {
+        await using var factory = new TokenServiceFactory(null, Settings);
+        using var client = factory.CreateServiceClient();
+        var (org, live, doomed) = await IssueAsync(client);
+
+        factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        var deleted = await factory.Services.GetRequiredService<TokenPruner>().PruneOnceAsync(CancellationToken.None);
+
+        Assert.Equal(doomed.Count, deleted);
+        Assert.Equal(live.Count, await CountTokensAsync(factory));
+        foreach (var token in live)
+        {
+            Assert.True(await client.IsActiveAsync(org.Client, token));
+        }
+    }
+
+    [Fact]
+    public async Task PruneOnce_BeforeMinimumAge_DeletesNothing()
+    {
+        await using var factory = new TokenServiceFactory(null, Settings);
+        using var client = factory.CreateServiceClient();
+        var (_, live, doomed) = await IssueAsync(client);
+
+        var deleted = await factory.Services.GetRequiredService<TokenPruner>().PruneOnceAsync(CancellationToken.None);
+
+        Assert.Equal(0, deleted);
+        Assert.Equal(live.Count + doomed.Count, await CountTokensAsync(factory));
+    }
+
+    [Fact]
+    public async Task PruneOnce_OnTwoInstancesAtOnce_OnlyOnePrunesAndNothingLiveIsLost()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tokenservice-prune-{Guid.NewGuid():N}.db");
+        try
+        {
+            await using var first = new TokenServiceFactory(path, Settings);
+            await using var second = new TokenServiceFactory(path, Settings);
+            using var client = first.CreateServiceClient();
+            using var other = second.CreateServiceClient();
+            var (org, live, doomed) = await IssueAsync(client);
+            first.Clock.Advance(TimeSpan.FromMinutes(2));
+            second.Clock.Advance(TimeSpan.FromMinutes(2));
+
+            var results = await Task.WhenAll(
+                first.Services.GetRequiredService<TokenPruner>().PruneOnceAsync(CancellationToken.None),
+                second.Services.GetRequiredService<TokenPruner>().PruneOnceAsync(CancellationToken.None));
+
+            Assert.Equal(doomed.Count, results.Sum());
+            Assert.Contains(0, results);
+            foreach (var token in live)
+            {
+                Assert.True(await other.IsActiveAsync(org.Client, token));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var suffix in (string[])["", "-wal", "-shm"])
+            {
+                File.Delete(path + suffix);
+            }
+        }
+    }
+
+    /// <summary>Five tokens that must go (three expired, two revoked) and three that must stay.</summary>
+    private static async Task<(TestOrg Org, List<string> Live, List<string> Doomed)> IssueAsync(ServiceClient client)
+    {
+        var org = await client.CreateOrgAsync();
+        var doomed = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            doomed.Add((await client.GetTokenResponseAsync(org.Sandbox, ("ttl", "1000"))).GetProperty("access_token").GetString()!);
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            var token = await client.GetTokenAsync(org.Sandbox);
+            using var revoke = await client.RevokeAsync(org.Sandbox, token);
+            doomed.Add(token);
+        }
+
+        var live = new List<string> { await client.GetTokenAsync(org.Sandbox), await client.GetTokenAsync(org.Client) };
+        using var put = await client.SendAsync(HttpMethod.Put, $"/management/orgs/{org.Name}/apps/sandbox", ServiceClient.BasicOf(org.Client), new { accesstokenttl = 0 });
+        live.Add(await client.GetTokenAsync(org.Sandbox));
+        return (org, live, doomed);
+    }
+
+    private static async Task<int> CountTokensAsync(TokenServiceFactory factory)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>().Set<OpenIddictEntityFrameworkCoreToken>().CountAsync();
+    }
+}
