@@ -51,7 +51,7 @@ public sealed class PruningTests
     [Fact]
     public async Task PruneOnce_OnTwoInstancesAtOnce_OnlyOnePrunesAndNothingLiveIsLost()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"tokenservice-prune-{Guid.NewGuid():N}.db");
+        var path = Guid.NewGuid().ToString("N");
         try
         {
             await using var first = new TokenServiceFactory(path, Settings);
@@ -75,11 +75,7 @@ public sealed class PruningTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var suffix in (string[])["", "-wal", "-shm"])
-            {
-                File.Delete(path + suffix);
-            }
+            TestDatabase.DeleteSqlite(path);
         }
     }
 

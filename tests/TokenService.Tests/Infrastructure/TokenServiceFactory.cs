@@ -7,8 +7,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace TokenService.Tests.Infrastructure;
 
 /// <summary>
-/// A real host of the service over a real SQLite file of its own. Tests share one per collection
-/// (see <see cref="SharedHost"/>); tests that need their own database or clock make their own.
+/// A real host of the service over a real database of its own (see <see cref="TestDatabase"/>). Tests share one
+/// per collection (see <see cref="SharedHost"/>); tests that need their own database or clock make their own.
 /// </summary>
 public sealed class TokenServiceFactory : WebApplicationFactory<Program>
 {
@@ -16,28 +16,34 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsDatabase;
+    private readonly bool _sqlServer;
 
     public TokenServiceFactory()
         : this(null, null)
     {
     }
 
-    internal TokenServiceFactory(string? databasePath, IDictionary<string, string?>? settings)
+    /// <param name="database">A database name shared by hosts that must see the same data; null for a new one of its own.</param>
+    /// <param name="settings">Settings on top of the test defaults.</param>
+    /// <param name="sqlServer">Use SQL Server (a Testcontainers database) whatever the suite-wide switch says.</param>
+    internal TokenServiceFactory(string? database, IDictionary<string, string?>? settings, bool? sqlServer = null)
     {
-        _ownsDatabase = databasePath is null;
-        DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"tokenservice-test-{Guid.NewGuid():N}.db");
-        _settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:TokenService"] = $"Data Source={DatabasePath}",
-            ["Superuser:Password"] = SuperuserPassword,
-        };
+        _ownsDatabase = database is null;
+        Database = database ?? Guid.NewGuid().ToString("N");
+        _sqlServer = sqlServer ?? TestDatabase.UsesSqlServer;
+        _settings = TestDatabase.Settings(Database, _sqlServer);
+        _settings["Superuser:Password"] = SuperuserPassword;
+
+        // Tests prune explicitly, with their own clock, rather than on a timer.
+        _settings["Pruning:Enabled"] = "false";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
         }
     }
 
-    public string DatabasePath { get; }
+    /// <summary>The name of this host's database (a SQLite file, or a SQL Server database).</summary>
+    public string Database { get; }
 
     /// <summary>The service's clock: tests move it instead of sleeping.</summary>
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
@@ -59,15 +65,9 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (!_ownsDatabase)
+        if (_ownsDatabase && !_sqlServer)
         {
-            return;
-        }
-
-        foreach (var suffix in (string[])["", "-wal", "-shm"])
-        {
-            File.Delete(DatabasePath + suffix);
+            TestDatabase.DeleteSqlite(Database);
         }
     }
 }

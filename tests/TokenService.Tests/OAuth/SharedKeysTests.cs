@@ -8,7 +8,7 @@ public sealed class SharedKeysTests
     [Fact]
     public async Task TokenIssuedByOneInstance_IsIntrospectedAndRevokedByAnother_AndSurvivesRestart()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"tokenservice-keys-{Guid.NewGuid():N}.db");
+        var path = Guid.NewGuid().ToString("N");
         TestOrg org;
         string token;
         await using (var first = new TokenServiceFactory(path, null))
@@ -33,11 +33,7 @@ public sealed class SharedKeysTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var suffix in (string[])["", "-wal", "-shm"])
-            {
-                File.Delete(path + suffix);
-            }
+            TestDatabase.DeleteSqlite(path);
         }
     }
 }
