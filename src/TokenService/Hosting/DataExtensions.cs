@@ -58,6 +58,10 @@ public static partial class DataExtensions
         }
 
         await scope.ServiceProvider.GetRequiredService<Callers.BuiltInClients>().EnsureRegisteredAsync();
+
+        // Load the keys now, so that a key that cannot be read (a wrong Keys:ProtectionKey) stops the start
+        // with its message instead of failing the first request.
+        _ = app.Services.GetRequiredService<IOptionsMonitor<OpenIddict.Server.OpenIddictServerOptions>>().CurrentValue;
     }
 
     /// <summary>The <c>migrate</c> command: applies pending migrations, registers the built-in clients, and exits.</summary>

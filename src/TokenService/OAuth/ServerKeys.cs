@@ -1,59 +1,120 @@
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 using TokenService.Data;
 using TokenService.Data.Entities;
+using TokenService.Options;
 
 namespace TokenService.OAuth;
 
 /// <summary>
-/// Gives OpenIddict keys that are the same on every instance and across restarts: generated once by the
-/// first instance and stored in the database. ES256 signs (≈30 µs per token against ≈10 ms for OpenIddict's
-/// default RSA-4096) and a 256-bit AES key wraps (A256KW) the payloads stored behind reference tokens.
+/// Gives OpenIddict keys that are the same on every instance and across restarts: the configured ones
+/// (<c>Keys:SigningKey</c>, <c>Keys:EncryptionKey</c>), or else keys generated once by the first instance and stored
+/// in the database — encrypted with <c>Keys:ProtectionKey</c> (AES-256-GCM) when it is set. ES256 signs (≈30 µs per
+/// token against ≈10 ms for OpenIddict's default RSA-4096) and a 256-bit AES key wraps (A256KW) the payloads stored
+/// behind reference tokens.
 /// </summary>
-/// <remarks>The key rows are not yet protected at rest: whoever reads the database can read them.</remarks>
-internal sealed class ServerKeys(IServiceScopeFactory scopes) : IConfigureOptions<OpenIddictServerOptions>
+internal sealed class ServerKeys(IServiceScopeFactory scopes, IOptions<KeysOptions> keys) : IConfigureOptions<OpenIddictServerOptions>
 {
     private const string SigningId = "signing-es256";
     private const string EncryptionId = "encryption-a256kw";
+    private const string ProtectedPrefix = "gcm1.";
 
     public void Configure(OpenIddictServerOptions options)
     {
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
+        var settings = keys.Value;
+        var signingKey = Configured(settings.SigningKey);
+        var encryptionKey = Configured(settings.EncryptionKey);
+        if (signingKey is null || encryptionKey is null)
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
+            var protection = Configured(settings.ProtectionKey);
+            signingKey ??= LoadOrCreate(db, SigningId, protection,
+                () => ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey());
+            encryptionKey ??= LoadOrCreate(db, EncryptionId, protection, () => RandomNumberGenerator.GetBytes(32));
+        }
 
         var signing = ECDsa.Create();
-        signing.ImportPkcs8PrivateKey(
-            LoadOrCreate(db, SigningId, () => ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey()), out _);
-        var encryption = LoadOrCreate(db, EncryptionId, () => RandomNumberGenerator.GetBytes(32));
-
+        signing.ImportPkcs8PrivateKey(signingKey, out _);
         options.SigningCredentials.Add(new SigningCredentials(
             new ECDsaSecurityKey(signing) { KeyId = SigningId }, SecurityAlgorithms.EcdsaSha256));
         options.EncryptionCredentials.Add(new EncryptingCredentials(
-            new SymmetricSecurityKey(encryption) { KeyId = EncryptionId },
+            new SymmetricSecurityKey(encryptionKey) { KeyId = EncryptionId },
             SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
     }
 
-    private static byte[] LoadOrCreate(TokenServiceDbContext db, string id, Func<byte[]> create)
+    private static byte[]? Configured(string? base64) => base64 is null ? null : KeysOptions.Decode(base64);
+
+    private static byte[] LoadOrCreate(TokenServiceDbContext db, string id, byte[]? protection, Func<byte[]> create)
     {
-        if (db.ServerKeys.AsNoTracking().FirstOrDefault(k => k.Id == id) is { } existing)
+        if (db.ServerKeys.AsNoTracking().FirstOrDefault(k => k.Id == id) is not { } existing)
         {
-            return Convert.FromBase64String(existing.Material);
+            try
+            {
+                db.ServerKeys.Add(new ServerKey { Id = id, Material = Protect(create(), protection, id), Created = DateTimeOffset.UtcNow });
+                db.SaveChanges();
+            }
+            catch (DbUpdateException)
+            {
+                // Another instance stored its key first: every instance must use that one.
+                db.ChangeTracker.Clear();
+            }
+
+            existing = db.ServerKeys.AsNoTracking().First(k => k.Id == id);
         }
 
+        return Unprotect(existing.Material, protection, id);
+    }
+
+    private static string Protect(byte[] key, byte[]? protection, string id)
+    {
+        if (protection is null)
+        {
+            return Convert.ToBase64String(key);
+        }
+
+        var nonce = RandomNumberGenerator.GetBytes(AesGcm.NonceByteSizes.MaxSize);
+        var sealedKey = new byte[key.Length];
+        var tag = new byte[AesGcm.TagByteSizes.MaxSize];
+        using var aes = new AesGcm(protection, tag.Length);
+
+        // The key's purpose is bound as associated data: a row cannot be swapped for the other.
+        aes.Encrypt(nonce, key, sealedKey, tag, Encoding.UTF8.GetBytes(id));
+        return ProtectedPrefix + Convert.ToBase64String([.. nonce, .. sealedKey, .. tag]);
+    }
+
+    private static byte[] Unprotect(string material, byte[]? protection, string id)
+    {
+        if (!material.StartsWith(ProtectedPrefix, StringComparison.Ordinal))
+        {
+            return Convert.FromBase64String(material);
+        }
+
+        if (protection is null)
+        {
+            throw new InvalidOperationException(
+                $"The stored key '{id}' is encrypted: set Keys:ProtectionKey to the key it was encrypted with.");
+        }
+
+        var blob = Convert.FromBase64String(material[ProtectedPrefix.Length..]);
+        var (nonceSize, tagSize) = (AesGcm.NonceByteSizes.MaxSize, AesGcm.TagByteSizes.MaxSize);
+        var key = new byte[blob.Length - nonceSize - tagSize];
+        using var aes = new AesGcm(protection, tagSize);
         try
         {
-            db.ServerKeys.Add(new ServerKey { Id = id, Material = Convert.ToBase64String(create()), Created = DateTimeOffset.UtcNow });
-            db.SaveChanges();
+            aes.Decrypt(blob.AsSpan(0, nonceSize), blob.AsSpan(nonceSize, key.Length), blob.AsSpan(nonceSize + key.Length), key,
+                Encoding.UTF8.GetBytes(id));
         }
-        catch (DbUpdateException)
+        catch (AuthenticationTagMismatchException exception)
         {
-            // Another instance stored its key first: every instance must use that one.
-            db.ChangeTracker.Clear();
+            throw new InvalidOperationException(
+                $"The stored key '{id}' cannot be decrypted with Keys:ProtectionKey: it was encrypted with another key.", exception);
         }
 
-        return Convert.FromBase64String(db.ServerKeys.AsNoTracking().First(k => k.Id == id).Material);
+        return key;
     }
 }

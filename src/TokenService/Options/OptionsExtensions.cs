@@ -11,6 +11,7 @@ public static class OptionsExtensions
         Bind<TokenLifetimeOptions>(builder, TokenLifetimeOptions.Section);
         Bind<RegistrationOptions>(builder, RegistrationOptions.Section);
         Bind<PruningOptions>(builder, PruningOptions.Section);
+        Bind<KeysOptions>(builder, KeysOptions.Section);
         return builder;
     }
 

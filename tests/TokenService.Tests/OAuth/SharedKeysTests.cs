@@ -1,3 +1,7 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TokenService.Data;
 using TokenService.Tests.Infrastructure;
 
 namespace TokenService.Tests.OAuth;
@@ -36,4 +40,75 @@ public sealed class SharedKeysTests
             TestDatabase.DeleteSqlite(path);
         }
     }
+
+    [Fact]
+    public async Task WithProtectionKey_StoredKeysAreEncrypted_AndStillSurviveRestart()
+    {
+        var database = Guid.NewGuid().ToString("N");
+        var settings = new Dictionary<string, string?> { ["Keys:ProtectionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
+        try
+        {
+            TestOrg org;
+            string token;
+            await using (var first = new TokenServiceFactory(database, settings))
+            {
+                using var a = first.CreateServiceClient();
+                org = await a.CreateOrgAsync();
+                token = await a.GetTokenAsync(org.Sandbox);
+                await using var scope = first.Services.CreateAsyncScope();
+                var rows = await scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>().ServerKeys.ToListAsync();
+                Assert.Equal(2, rows.Count);
+                Assert.All(rows, row => Assert.StartsWith("gcm1.", row.Material, StringComparison.Ordinal));
+            }
+
+            await using var restarted = new TokenServiceFactory(database, settings);
+            using var b = restarted.CreateServiceClient();
+            Assert.True(await b.IsActiveAsync(org.Client, token));
+
+            await using var wrongKey = new TokenServiceFactory(database, new Dictionary<string, string?> { ["Keys:ProtectionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) });
+            var error = Record.Exception(() => wrongKey.CreateClient());
+            Assert.Contains("Keys:ProtectionKey", Flatten(error!), StringComparison.Ordinal);
+        }
+        finally
+        {
+            TestDatabase.DeleteSqlite(database);
+        }
+    }
+
+    [Fact]
+    public async Task WithConfiguredKeys_NothingIsStored_AndAnyInstanceWithThemReadsTheTokens()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Keys:SigningKey"] = Convert.ToBase64String(ec.ExportPkcs8PrivateKey()),
+            ["Keys:EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        await using var factory = new TokenServiceFactory(null, settings);
+        using var client = factory.CreateServiceClient();
+        var org = await client.CreateOrgAsync();
+
+        var token = await client.GetTokenAsync(org.Sandbox);
+
+        Assert.True(await client.IsActiveAsync(org.Client, token));
+        await using var scope = factory.Services.CreateAsyncScope();
+        Assert.Empty(await scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>().ServerKeys.ToListAsync());
+    }
+
+    [Theory]
+    [InlineData("Keys:EncryptionKey", "dG9vLXNob3J0")]
+    [InlineData("Keys:ProtectionKey", "not base64 at all")]
+    [InlineData("Keys:SigningKey", "dG9vLXNob3J0")]
+    public void Start_WithMalformedKey_FailsNamingIt(string key, string value)
+    {
+        using var bad = new TokenServiceFactory(null, new Dictionary<string, string?> { [key] = value });
+
+        var error = Record.Exception(() => bad.CreateClient());
+
+        Assert.NotNull(error);
+        Assert.Contains(key, Flatten(error), StringComparison.Ordinal);
+    }
+
+    private static string Flatten(Exception error) =>
+        error.InnerException is null ? error.Message : error.Message + " " + Flatten(error.InnerException);
 }
