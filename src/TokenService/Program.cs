@@ -28,7 +28,6 @@ app.UseTokenServiceHosting();
 app.UseUsergridTokenPaths();
 app.UseRouting();
 app.UseAuthentication();
-app.MapTokenServiceHealth();
 app.MapManagementApi();
 app.MapAccessCheck();
 

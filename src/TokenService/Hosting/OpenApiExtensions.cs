@@ -88,6 +88,31 @@ public static class OpenApiExtensions
                 "(0 or absent = the app's or org's accesstokenttl; above it, negative or not a number = 400 invalid_request). " +
                 "Answers access_token, token_type Bearer, expires_in (seconds; absent for a non-expiring token) and, for users, refresh_token.",
                 ["grant_type", "username", "password", "refresh_token", "client_id", "client_secret", "ttl"]);
+            (string Path, string Summary)[] health =
+            [
+                ("/health/live", "Liveness: the process answers."),
+                ("/health/ready", "Readiness: the database answers and no migration is pending (503 otherwise, with the reason)."),
+            ];
+            foreach (var (path, summary) in health)
+            {
+                document.Paths[path] = new OpenApiPathItem
+                {
+                    Operations = new Dictionary<HttpMethod, OpenApiOperation>
+                    {
+                        [HttpMethod.Get] = new()
+                        {
+                            Summary = summary,
+                            Tags = new HashSet<OpenApiTagReference> { new("Health") },
+                            Responses = new OpenApiResponses
+                            {
+                                ["200"] = new OpenApiResponse { Description = "Healthy." },
+                                ["503"] = new OpenApiResponse { Description = "Unhealthy." },
+                            },
+                        },
+                    },
+                };
+            }
+
             document.Paths["/management/token"] = Protocol("Usergrid token path for admin users and org clients",
                 "Also GET with query parameters and POST with a JSON body. grant_type=password (admin users; no client needed), " +
                 "refresh_token, or client_credentials (org client). ttl in milliseconds. The response adds the principal: user or organization.",

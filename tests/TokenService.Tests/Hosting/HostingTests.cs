@@ -30,7 +30,7 @@ public sealed class HostingTests(TokenServiceFactory factory) : IDisposable
         foreach (var path in (string[])[
             "/management/orgs", "/management/orgs/{org}/apps/{app}", "/token", "/introspect", "/revoke", "/{org}/{app}",
             "/management/token", "/{org}/{app}/token", "/{org}/{app}/users/{user}", "/management/users/{user}",
-            "/management/orgs/{org}/apps/{app}/users/{user}/revoketokens", "/access/check"])
+            "/management/orgs/{org}/apps/{app}/users/{user}/revoketokens", "/access/check", "/health/ready"])
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is not documented");
         }
