@@ -30,6 +30,7 @@ app.UseRouting();
 app.UseAuthentication();
 app.MapManagementApi();
 app.MapAccessCheck();
+app.MapBenchEndpoints();
 
 await app.InitializeDatabaseAsync();
 await app.RunAsync();

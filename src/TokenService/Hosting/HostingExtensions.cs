@@ -40,6 +40,21 @@ public static class HostingExtensions
         return app;
     }
 
+    /// <summary>
+    /// <c>GET /bench/noop</c>, only with <c>Bench:Enabled=true</c>: an endpoint that does no work, through the same
+    /// middleware as every other request, so bench/run.sh can measure the ceiling of this host on this machine.
+    /// </summary>
+    public static IEndpointRouteBuilder MapBenchEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.ServiceProvider.GetRequiredService<IConfiguration>().GetValue<bool>("Bench:Enabled"))
+        {
+            endpoints.MapGet("/bench/noop", static () => TypedResults.Ok(new { ok = true })).ExcludeFromDescription();
+        }
+
+        return endpoints;
+    }
+
     private static Task WriteHealthAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
     {
         context.Response.ContentType = "application/json";
