@@ -42,6 +42,35 @@ public sealed class SharedKeysTests
     }
 
     [Fact]
+    public async Task StateSeenByOneInstance_ChangedOnAnother_IsSeenAtOnce()
+    {
+        var database = Guid.NewGuid().ToString("N");
+        try
+        {
+            await using var first = new TokenServiceFactory(database, null);
+            await using var second = new TokenServiceFactory(database, null);
+            using var a = first.CreateServiceClient();
+            using var b = second.CreateServiceClient();
+            var org = await a.CreateOrgAsync();
+            var token = await a.GetTokenAsync(org.Sandbox);
+
+            // A has looked at the token and at the app client; B then revokes the token and rotates the secret.
+            Assert.True(await a.IsActiveAsync(org.Client, token));
+            Assert.True(await a.IsActiveAsync(org.Sandbox, token));
+            using var revoke = await b.RevokeAsync(org.Sandbox, token);
+            using var rotate = await b.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/sandbox/credentials", ServiceClient.BasicOf(org.Client));
+
+            Assert.False(await a.IsActiveAsync(org.Client, token));
+            using var oldSecret = await a.RequestTokenAsync(org.Sandbox);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, oldSecret.StatusCode);
+        }
+        finally
+        {
+            TestDatabase.DeleteSqlite(database);
+        }
+    }
+
+    [Fact]
     public async Task WithProtectionKey_StoredKeysAreEncrypted_AndStillSurviveRestart()
     {
         var database = Guid.NewGuid().ToString("N");
