@@ -23,7 +23,8 @@ public static partial class DataExtensions
                 "ConnectionStrings:TokenService is required when Database:Provider is SqlServer.");
         }
 
-        builder.Services.AddDbContext<TokenServiceDbContext>(options =>
+        // Pooled contexts: every request takes several, and building one costs more than renting it.
+        builder.Services.AddDbContextPool<TokenServiceDbContext>(options =>
         {
             // One migrations assembly per provider, as EF Core's multi-provider guidance lays out.
             _ = provider switch

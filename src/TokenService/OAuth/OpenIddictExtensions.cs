@@ -17,10 +17,15 @@ public static class OpenIddictExtensions
         services.AddScoped<ClientRegistry>();
         services.AddScoped<TtlPolicy>();
         services.AddScoped<GrantIssuer>();
+        services.AddSingleton<VerifiedSecretCache>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeys>();
 
         services.AddOpenIddict()
-            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<TokenServiceDbContext>())
+            .AddCore(options =>
+            {
+                options.UseEntityFrameworkCore().UseDbContext<TokenServiceDbContext>();
+                options.ReplaceApplicationManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication, CachingApplicationManager>();
+            })
             .AddServer(options =>
             {
                 options.SetTokenEndpointUris("token")
@@ -49,6 +54,7 @@ public static class OpenIddictExtensions
                 options.AddEventHandler(PasswordGrant.Descriptor);
                 options.AddEventHandler(RefreshTokenGrant.Descriptor);
                 options.AddEventHandler(Compat.UsergridTokenResponse.Descriptor);
+                options.AddEventHandler(RefuseMalformedTokens.Descriptor);
                 options.AddEventHandler(ExactLifetime.ApplyToToken.Descriptor);
                 options.AddEventHandler(ExactLifetime.ApplyToResponse.Descriptor);
                 options.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);

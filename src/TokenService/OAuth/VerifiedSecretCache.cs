@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Core;
+using OpenIddict.EntityFrameworkCore.Models;
+
+namespace TokenService.OAuth;
+
+/// <summary>
+/// Remembers secrets that were verified, so a client pays for PBKDF2 (≈2.4 ms) once rather than on every token,
+/// introspection and management request. Safe by construction:
+/// <list type="bullet">
+/// <item>an entry is an HMAC of (stored hash, presented secret) under a key that lives only in this process — no
+/// secret is kept, and the entry proves nothing to anyone without that key;</item>
+/// <item>the stored hash is part of the key, so a rotation (a new hash) misses the cache at once and the old secret
+/// goes back to PBKDF2, where it fails — on every instance, since each reads the hash from the database;</item>
+/// <item>only successes are cached: wrong secrets always pay the full cost.</item>
+/// </list>
+/// </summary>
+public sealed class VerifiedSecretCache : IDisposable
+{
+    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    private readonly MemoryCache _verified = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+
+    /// <summary>Entries not used for this long are dropped; a client that calls again re-verifies once.</summary>
+    public static TimeSpan SlidingExpiration { get; } = TimeSpan.FromMinutes(30);
+
+    public bool IsVerified(string storedHash, string secret) => _verified.TryGetValue(Fingerprint(storedHash, secret), out _);
+
+    public void MarkVerified(string storedHash, string secret) =>
+        _verified.Set(Fingerprint(storedHash, secret), true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = SlidingExpiration });
+
+    private string Fingerprint(string storedHash, string secret)
+    {
+        ArgumentNullException.ThrowIfNull(storedHash);
+        ArgumentNullException.ThrowIfNull(secret);
+        var input = Encoding.UTF8.GetBytes(storedHash + "\n" + secret);
+        return Convert.ToBase64String(HMACSHA256.HashData(_key, input));
+    }
+
+    public void Dispose() => _verified.Dispose();
+}
+
+/// <summary>OpenIddict's application manager with secret verification going through <see cref="VerifiedSecretCache"/>.</summary>
+public sealed class CachingApplicationManager(
+    IOpenIddictApplicationCache<OpenIddictEntityFrameworkCoreApplication> cache,
+    ILogger<OpenIddictApplicationManager<OpenIddictEntityFrameworkCoreApplication>> logger,
+    IOptionsMonitor<OpenIddictCoreOptions> options,
+    IOpenIddictApplicationStore<OpenIddictEntityFrameworkCoreApplication> store,
+    VerifiedSecretCache verified)
+    : OpenIddictApplicationManager<OpenIddictEntityFrameworkCoreApplication>(cache, logger, options, store)
+{
+    protected override async ValueTask<bool> ValidateClientSecretAsync(string secret, string comparand, CancellationToken cancellationToken = default)
+    {
+        if (verified.IsVerified(comparand, secret))
+        {
+            return true;
+        }
+
+        if (!await base.ValidateClientSecretAsync(secret, comparand, cancellationToken))
+        {
+            return false;
+        }
+
+        verified.MarkVerified(comparand, secret);
+        return true;
+    }
+}
