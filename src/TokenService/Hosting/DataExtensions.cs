@@ -23,6 +23,8 @@ public static partial class DataExtensions
                 "ConnectionStrings:TokenService is required when Database:Provider is SqlServer.");
         }
 
+        var writeGate = new SqliteWriteGate();
+
         // Pooled contexts: every request takes several, and building one costs more than renting it.
         builder.Services.AddDbContextPool<TokenServiceDbContext>(options =>
         {
@@ -31,7 +33,7 @@ public static partial class DataExtensions
             {
                 DatabaseProvider.SqlServer => options.UseSqlServer(connectionString, Migrations.SqlServer.Provider.Configure),
                 _ => options.UseSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqliteConnection : connectionString,
-                    Migrations.Sqlite.Provider.Configure),
+                    Migrations.Sqlite.Provider.Configure).AddInterceptors(writeGate),
             };
             options.UseOpenIddict();
         });
