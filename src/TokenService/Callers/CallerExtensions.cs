@@ -7,6 +7,7 @@ public static class CallerExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoped<ClientDirectory>();
+        builder.Services.AddSingleton<ClientDirectoryCache>();
         builder.Services.AddScoped<CredentialResolver>();
         builder.Services.AddScoped<BuiltInClients>();
         builder.Services.AddScoped<Users.UserAccounts>();

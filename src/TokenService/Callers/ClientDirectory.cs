@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using TokenService.Data;
 using TokenService.Options;
@@ -9,7 +10,7 @@ namespace TokenService.Callers;
 /// Maps a client id to the principal it stands for. The kind prefix (<c>org_</c>, <c>app_</c>, <c>rs_</c>)
 /// picks the table, so a lookup is one indexed query.
 /// </summary>
-public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<SuperuserOptions> superuser)
+public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<SuperuserOptions> superuser, ClientDirectoryCache cache)
 {
     public const string OrgPrefix = "org_";
     public const string AppPrefix = "app_";
@@ -29,10 +30,31 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
             .FirstOrDefaultAsync(cancellationToken);
     }
 
-    /// <summary>The caller a client id stands for, or <c>null</c> when no such client exists.</summary>
+    /// <summary>
+    /// The caller a client id stands for, or <c>null</c> when no such client exists. What a client id stands for
+    /// never changes (names are immutable, ids are never reused) and every caller of this method has authenticated
+    /// the client against the database first, so a found entry is cached for good; a deleted client fails that
+    /// authentication before its stale entry could be read.
+    /// </summary>
     public async Task<Caller?> FindAsync(string clientId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientId);
+        if (cache.TryGet(clientId, out var cached))
+        {
+            return cached;
+        }
+
+        var caller = await LookUpAsync(clientId, cancellationToken);
+        if (caller is not null)
+        {
+            cache.Add(clientId, caller);
+        }
+
+        return caller;
+    }
+
+    private async Task<Caller?> LookUpAsync(string clientId, CancellationToken cancellationToken)
+    {
         if (clientId.StartsWith(OrgPrefix, StringComparison.Ordinal))
         {
             return await db.Organizations.AsNoTracking()
@@ -71,3 +93,21 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
 
 /// <summary>An application and its organization.</summary>
 public sealed record AppRef(Guid OrgId, string Org, Guid AppId, string App);
+
+/// <summary>The process-wide memory of <see cref="ClientDirectory"/>: bounded, and only ever holding found clients.</summary>
+public sealed class ClientDirectoryCache : IDisposable
+{
+    private readonly MemoryCache _entries = new(
+        new MemoryCacheOptions { SizeLimit = 100_000 });
+
+    public bool TryGet(string clientId, out Caller? caller) => _entries.TryGetValue(clientId, out caller);
+
+    public void Add(string clientId, Caller caller) =>
+        _entries.Set(clientId, caller, new MemoryCacheEntryOptions
+        {
+            Size = 1,
+            SlidingExpiration = TimeSpan.FromHours(1),
+        });
+
+    public void Dispose() => _entries.Dispose();
+}
