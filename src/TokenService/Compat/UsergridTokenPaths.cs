@@ -75,7 +75,13 @@ public static class UsergridTokenPaths
     private static bool TryMatch(PathString path, out string? org, out string? app)
     {
         (org, app) = (null, null);
-        var segments = (path.Value ?? "").Trim('/').Split('/');
+        if (path.Value is not { } value || !value.EndsWith("/token", StringComparison.Ordinal) || value == "/token")
+        {
+            // Every request passes here: the common case (not a Usergrid token path) costs one comparison.
+            return false;
+        }
+
+        var segments = value.Trim('/').Split('/');
         if (segments is ["management", "token"])
         {
             return true;
