@@ -18,6 +18,22 @@ public static class OpenIddictExtensions
         services.AddScoped<TtlPolicy>();
         services.AddScoped<GrantIssuer>();
         services.AddSingleton<VerifiedSecretCache>();
+        services.AddSingleton<ValidatedTokenCache>();
+        services.AddSingleton<ValidatedTokenCaching.RequireCacheMiss>();
+
+        // OpenIddict's database-reading token handlers run only on a cache miss. Replaced in place, after OpenIddict
+        // has registered them (its RemoveEventHandler would also remove a re-added handler of the same type).
+        services.PostConfigure<OpenIddictServerOptions>(options =>
+        {
+            foreach (var descriptor in ValidatedTokenCaching.SkippedOnHit)
+            {
+                var index = options.Handlers.IndexOf(descriptor);
+                if (index >= 0)
+                {
+                    options.Handlers[index] = ValidatedTokenCaching.OnlyOnMiss(descriptor);
+                }
+            }
+        });
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeys>();
 
         services.AddOpenIddict()
@@ -25,6 +41,7 @@ public static class OpenIddictExtensions
             {
                 options.UseEntityFrameworkCore().UseDbContext<TokenServiceDbContext>();
                 options.ReplaceApplicationManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication, CachingApplicationManager>();
+                options.ReplaceTokenManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, InvalidatingTokenManager>();
             })
             .AddServer(options =>
             {
@@ -55,6 +72,9 @@ public static class OpenIddictExtensions
                 options.AddEventHandler(RefreshTokenGrant.Descriptor);
                 options.AddEventHandler(Compat.UsergridTokenResponse.Descriptor);
                 options.AddEventHandler(RefuseMalformedTokens.Descriptor);
+                options.AddEventHandler(ValidatedTokenCaching.UseCachedToken.Descriptor);
+                options.AddEventHandler(ValidatedTokenCaching.RememberValidatedToken.Descriptor);
+
                 options.AddEventHandler(ExactLifetime.ApplyToToken.Descriptor);
                 options.AddEventHandler(ExactLifetime.ApplyToResponse.Descriptor);
                 options.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);
