@@ -111,6 +111,20 @@ public sealed class IntrospectionTests(TokenServiceFactory factory) : IDisposabl
     }
 
     [Fact]
+    public async Task Revoke_OfATokenJustIntrospected_IsSeenAtOnceOnThisInstance()
+    {
+        var org = await _client.CreateOrgAsync();
+        var token = await _client.GetTokenAsync(org.Sandbox);
+        Assert.True(await _client.IsActiveAsync(org.Client, token));
+        Assert.True(await _client.IsActiveAsync(org.Client, token));
+
+        using var revoke = await _client.RevokeAsync(org.Client, token);
+
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.False(await _client.IsActiveAsync(org.Client, token));
+    }
+
+    [Fact]
     public async Task Revoke_ByOrgClientOrSuperuser_MakesAppTokenInactive()
     {
         var org = await _client.CreateOrgAsync();
