@@ -23,7 +23,48 @@ public static class HostingExtensions
         builder.Services.AddExceptionHandler<BadRequestHandler>();
         builder.Services.AddProblemDetails();
         builder.AddTokenServiceOpenApi();
+
+        // OpenIddict writes reference identifiers — the tokens themselves — into its most verbose log events. Whatever
+        // the configuration says, its categories never log below this level, so turning up logging to troubleshoot
+        // cannot put a bearer token into a log (a test captures a full run at Trace and searches it).
+        builder.Services.PostConfigure<LoggerFilterOptions>(ClampOpenIddictLogging);
         return builder;
+    }
+
+    /// <summary>The lowest level OpenIddict may log at; below it, its events carry tokens.</summary>
+    internal const LogLevel OpenIddictMinimumLevel = LogLevel.Debug;
+
+    /// <summary>
+    /// Raises every rule that reaches OpenIddict's categories to at least <see cref="OpenIddictMinimumLevel"/>, never
+    /// lowering any: rules naming OpenIddict are clamped, and where only a default rule reaches it, an OpenIddict rule
+    /// with the default's level (or the minimum, if higher) is added for that provider.
+    /// </summary>
+    private static void ClampOpenIddictLogging(LoggerFilterOptions options)
+    {
+        static LogLevel Clamp(LogLevel? level) => level is { } l && l > OpenIddictMinimumLevel ? l : OpenIddictMinimumLevel;
+
+        var providers = options.Rules.Select(r => r.ProviderName).Append(null).Distinct().ToList();
+        for (var i = options.Rules.Count - 1; i >= 0; i--)
+        {
+            var rule = options.Rules[i];
+            if (rule.CategoryName?.StartsWith("OpenIddict", StringComparison.Ordinal) == true)
+            {
+                options.Rules[i] = new LoggerFilterRule(rule.ProviderName, rule.CategoryName, Clamp(rule.LogLevel), rule.Filter);
+            }
+        }
+
+        foreach (var provider in providers)
+        {
+            if (options.Rules.Any(r => r.ProviderName == provider && r.CategoryName?.StartsWith("OpenIddict", StringComparison.Ordinal) == true))
+            {
+                continue;
+            }
+
+            var fallback = options.Rules.LastOrDefault(r => r.ProviderName == provider && r.CategoryName is null)?.LogLevel
+                           ?? options.Rules.LastOrDefault(r => r.ProviderName is null && r.CategoryName is null)?.LogLevel
+                           ?? options.MinLevel;
+            options.Rules.Add(new LoggerFilterRule(provider, "OpenIddict", Clamp(fallback), null));
+        }
     }
 
     public static WebApplication UseTokenServiceHosting(this WebApplication app)
