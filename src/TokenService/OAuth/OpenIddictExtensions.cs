@@ -42,6 +42,7 @@ public static class OpenIddictExtensions
                 options.UseEntityFrameworkCore().UseDbContext<TokenServiceDbContext>();
                 options.ReplaceApplicationManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication, CachingApplicationManager>();
                 options.ReplaceTokenManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, InvalidatingTokenManager>();
+                options.ReplaceTokenStore<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, SingleWriteTokenStore>(ServiceLifetime.Scoped);
             })
             .AddServer(options =>
             {

@@ -1,0 +1,43 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using OpenIddict.EntityFrameworkCore;
+using OpenIddict.EntityFrameworkCore.Models;
+
+namespace TokenService.OAuth;
+
+/// <summary>
+/// OpenIddict's EF Core token store, writing a new token once instead of twice. OpenIddict creates a token's row,
+/// then — once the token is generated — updates it with the payload and reference identifier. Every token this
+/// service issues is a reference token, so that update always follows: the row is added on creation and inserted,
+/// complete, by the update. The token is still answered only after that single commit.
+/// </summary>
+public sealed class SingleWriteTokenStore(
+    IMemoryCache cache,
+    IOpenIddictEntityFrameworkCoreContext context,
+    IOptionsMonitor<OpenIddictEntityFrameworkCoreOptions> options)
+    : OpenIddictEntityFrameworkCoreTokenStore<OpenIddictEntityFrameworkCoreToken, OpenIddictEntityFrameworkCoreApplication,
+        OpenIddictEntityFrameworkCoreAuthorization, string>(cache, context, options)
+{
+    public override async ValueTask CreateAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+
+        // Tracked as Added: the key is generated now (OpenIddict reads it right away), the row is written by UpdateAsync.
+        (await Context.GetDbContextAsync(cancellationToken)).Add(token);
+    }
+
+    public override async ValueTask UpdateAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        var db = await Context.GetDbContextAsync(cancellationToken);
+        if (db.Entry(token).State != EntityState.Added)
+        {
+            await base.UpdateAsync(token, cancellationToken);
+            return;
+        }
+
+        token.ConcurrencyToken = Guid.NewGuid().ToString();
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}
