@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Http.Json;
 using TokenService.Callers;
 using TokenService.Data;
 
@@ -14,8 +13,6 @@ public static class HostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
-        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.DefaultIgnoreCondition =
-            System.Text.Json.Serialization.JsonIgnoreCondition.Never);
 
         // Malformed bodies and parameters throw, so the exception handler answers them with the
         // service's JSON error body instead of an empty 400.
