@@ -19,6 +19,7 @@ public static class OpenIddictExtensions
         services.AddScoped<GrantIssuer>();
         services.AddSingleton<VerifiedSecretCache>();
         services.AddSingleton<ValidatedTokenCache>();
+        services.AddSingleton<TokenInsertBatcher>();
         services.AddSingleton<ValidatedTokenCaching.RequireCacheMiss>();
 
         // OpenIddict's database-reading token handlers run only on a cache miss. Replaced in place, after OpenIddict

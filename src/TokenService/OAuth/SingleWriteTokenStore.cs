@@ -10,12 +10,14 @@ namespace TokenService.OAuth;
 /// OpenIddict's EF Core token store, writing a new token once instead of twice. OpenIddict creates a token's row,
 /// then — once the token is generated — updates it with the payload and reference identifier. Every token this
 /// service issues is a reference token, so that update always follows: the row is added on creation and inserted,
-/// complete, by the update. The token is still answered only after that single commit.
+/// complete, by the update — through <see cref="TokenInsertBatcher"/>, which commits rows of concurrent requests
+/// together. The token is still answered only after the commit that holds its row.
 /// </summary>
 public sealed class SingleWriteTokenStore(
     IMemoryCache cache,
     IOpenIddictEntityFrameworkCoreContext context,
-    IOptionsMonitor<OpenIddictEntityFrameworkCoreOptions> options)
+    IOptionsMonitor<OpenIddictEntityFrameworkCoreOptions> options,
+    TokenInsertBatcher batcher)
     : OpenIddictEntityFrameworkCoreTokenStore<OpenIddictEntityFrameworkCoreToken, OpenIddictEntityFrameworkCoreApplication,
         OpenIddictEntityFrameworkCoreAuthorization, string>(cache, context, options)
 {
@@ -31,13 +33,18 @@ public sealed class SingleWriteTokenStore(
     {
         ArgumentNullException.ThrowIfNull(token);
         var db = await Context.GetDbContextAsync(cancellationToken);
-        if (db.Entry(token).State != EntityState.Added)
+        var entry = db.Entry(token);
+        if (entry.State != EntityState.Added || token.Authorization is not null)
         {
             await base.UpdateAsync(token, cancellationToken);
             return;
         }
 
         token.ConcurrencyToken = Guid.NewGuid().ToString();
-        await db.SaveChangesAsync(cancellationToken);
+
+        // The row leaves this request's context, so a later save here cannot insert it a second time.
+        entry.State = EntityState.Detached;
+        token.Application?.Tokens.Remove(token);
+        await batcher.InsertAsync(token, token.Application?.Id);
     }
 }
