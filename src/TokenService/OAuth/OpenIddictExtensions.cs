@@ -44,6 +44,7 @@ public static class OpenIddictExtensions
                 options.ReplaceApplicationManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication, CachingApplicationManager>();
                 options.ReplaceTokenManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, InvalidatingTokenManager>();
                 options.ReplaceTokenStore<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, SingleWriteTokenStore>(ServiceLifetime.Scoped);
+                options.ReplaceApplicationStore<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication, CompiledApplicationStore>(ServiceLifetime.Scoped);
             })
             .AddServer(options =>
             {
@@ -57,10 +58,17 @@ public static class OpenIddictExtensions
                     .AllowPasswordFlow()
                     .AllowRefreshTokenFlow();
 
-                // Opaque reference tokens: the client holds 256 random bits, the database holds the payload
-                // (encrypted) and the status, so revocation is authoritative and tokens reveal nothing.
+                // Opaque reference tokens: the client holds 256 random bits, the database holds the payload and the
+                // status, so revocation is authoritative and tokens reveal nothing.
                 options.UseReferenceAccessTokens()
                     .UseReferenceRefreshTokens();
+
+                // An access token's payload never leaves the server (clients hold only the reference) and holds no
+                // secret (who it was issued to, tenant, lifetime), so it is signed, not encrypted: encryption cost a
+                // key wrap, an AES-CBC+HMAC pass and two native cipher handles per token and per validation, and
+                // protected nothing a database reader could not see in the other columns. The database stores only a
+                // digest of the reference, never the bearer value. Refresh tokens stay encrypted.
+                options.DisableAccessTokenEncryption();
 
                 // Nobody consents to anything here (no authorization codes): OpenIddict's ad-hoc authorizations
                 // would be one more row per sign-in with nothing to use it for. Users' tokens are revoked by subject.

@@ -13,16 +13,22 @@ namespace TokenService.OAuth;
 /// </summary>
 public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOptions> options)
 {
+    private static readonly Func<TokenServiceDbContext, Guid, Task<long?>> OrgTtl = EF.CompileAsyncQuery(
+        (TokenServiceDbContext db, Guid id) => db.Organizations.AsNoTracking().Where(o => o.Id == id).Select(o => o.AccessTokenTtl).FirstOrDefault());
+
+    private static readonly Func<TokenServiceDbContext, Guid, Task<long?>> AppTtl = EF.CompileAsyncQuery(
+        (TokenServiceDbContext db, Guid id) => db.Applications.AsNoTracking().Where(a => a.Id == id).Select(a => a.AccessTokenTtl).FirstOrDefault());
+
     /// <summary>Decides the lifetime of a token about to be issued to <paramref name="principal"/>.</summary>
     public async Task<TtlDecision> DecideAsync(Caller principal, string? requestedTtl, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
+        // Read on every grant (a TTL change applies to the next token on every instance); compiled, since this
+        // runs once per issued token.
         var configured = principal.Type switch
         {
-            PrincipalType.OrgClient => await db.Organizations.AsNoTracking().Where(o => o.Id == principal.OrgId)
-                .Select(o => o.AccessTokenTtl).FirstOrDefaultAsync(cancellationToken),
-            PrincipalType.AppClient or PrincipalType.AppUser => await db.Applications.AsNoTracking()
-                .Where(a => a.Id == principal.AppId).Select(a => a.AccessTokenTtl).FirstOrDefaultAsync(cancellationToken),
+            PrincipalType.OrgClient when principal.OrgId is { } org => await OrgTtl(db, org),
+            PrincipalType.AppClient or PrincipalType.AppUser when principal.AppId is { } app => await AppTtl(db, app),
             _ => null,
         };
         return Decide(configured ?? options.Value.DefaultTtl, requestedTtl);

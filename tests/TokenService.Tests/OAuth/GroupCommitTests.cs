@@ -30,6 +30,7 @@ public sealed class GroupCommitTests(TokenServiceFactory factory) : IDisposable
         Assert.Equal(40, rows.Count);
         Assert.All(rows, row => Assert.False(string.IsNullOrEmpty(row.Payload)));
         Assert.Equal(40, tokens.Distinct().Count());
+        Assert.Empty(rows.Select(row => row.ReferenceId).Intersect(tokens)); // only digests of the bearer values are stored
         foreach (var token in tokens)
         {
             Assert.True(await _client.IsActiveAsync(org.Client, token));
