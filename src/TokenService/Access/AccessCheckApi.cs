@@ -38,7 +38,8 @@ public static class AccessCheckApi
     }
 
     internal static async Task<IResult> CheckAsync(
-        AccessCheckRequest? body, Caller caller, CredentialResolver resolver, TokenServiceDbContext db, CancellationToken cancellationToken)
+        AccessCheckRequest? body, Caller caller, CredentialResolver resolver, TokenServiceDbContext db, HttpContext http,
+        CancellationToken cancellationToken)
     {
         if (caller.Type is not (PrincipalType.ResourceServer or PrincipalType.OrgClient or PrincipalType.Superuser))
         {
@@ -66,7 +67,8 @@ public static class AccessCheckApi
         }
 
         var resolved = await resolver.ResolveAsync(new PresentedCredentials(
-            body.Authorization, body.AccessToken, body.ClientId, body.ClientSecret), cancellationToken);
+            body.Authorization, body.AccessToken, body.ClientId, body.ClientSecret,
+            http.Connection.RemoteIpAddress), cancellationToken);
         if (resolved.Failure is { } failure)
         {
             return TypedResults.Ok(new AccessCheckResponse(false, null, org, app, null, failure.Error));

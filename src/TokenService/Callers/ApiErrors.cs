@@ -15,7 +15,7 @@ public static class ApiErrors
     public static IResult From(AuthFailure failure)
     {
         ArgumentNullException.ThrowIfNull(failure);
-        return new ErrorResult(failure.Status, new ApiError(failure.Error, failure.Description), failure.WwwAuthenticate);
+        return new ErrorResult(failure.Status, new ApiError(failure.Error, failure.Description), failure.WwwAuthenticate, failure.RetryAfter);
     }
 
     /// <summary>The caller has no power here: a guest is asked to authenticate (401), anyone else is refused (403).</summary>
@@ -36,7 +36,8 @@ public static class ApiErrors
     public static IResult Conflict(string description) =>
         new ErrorResult(409, new ApiError("duplicate_unique_property_exists", description), null);
 
-    private sealed class ErrorResult(int status, ApiError body, string? wwwAuthenticate) : IResult, IStatusCodeHttpResult, IValueHttpResult
+    private sealed class ErrorResult(int status, ApiError body, string? wwwAuthenticate, TimeSpan? retryAfter = null)
+        : IResult, IStatusCodeHttpResult, IValueHttpResult
     {
         public int? StatusCode => status;
 
@@ -47,6 +48,11 @@ public static class ApiErrors
             if (wwwAuthenticate is not null)
             {
                 httpContext.Response.Headers.WWWAuthenticate = wwwAuthenticate;
+            }
+
+            if (retryAfter is { } wait)
+            {
+                httpContext.Response.Headers.RetryAfter = ((long)wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
 
             httpContext.Response.StatusCode = status;

@@ -18,6 +18,7 @@ public sealed class CredentialResolver(
     ClientRegistry registry,
     ClientDirectory directory,
     Users.UserAccounts users,
+    Security.FailedAttempts attempts,
     TimeProvider clock)
 {
     /// <summary>Resolves the credentials carried by an HTTP request.</summary>
@@ -29,7 +30,8 @@ public sealed class CredentialResolver(
             request.Headers.Authorization,
             Merge(request.Query["access_token"], form?["access_token"]),
             Merge(request.Query["client_id"], form?["client_id"]),
-            Merge(request.Query["client_secret"], form?["client_secret"])), cancellationToken);
+            Merge(request.Query["client_secret"], form?["client_secret"]),
+            request.HttpContext.Connection.RemoteIpAddress), cancellationToken);
     }
 
     /// <summary>Resolves credentials exactly as a request carried them.</summary>
@@ -70,7 +72,7 @@ public sealed class CredentialResolver(
         {
             return clientId is null || clientSecret is null
                 ? CredentialResult.Fail(AuthFailure.BadRequest("client_id and client_secret must be sent together."))
-                : await AuthenticateClientAsync(clientId, clientSecret, basic: false, cancellationToken);
+                : await AuthenticateClientAsync(clientId, clientSecret, basic: false, presented.Address, cancellationToken);
         }
 
         if (!AuthenticationHeaderValue.TryParse(authorization, out var header) || string.IsNullOrEmpty(header.Parameter))
@@ -86,7 +88,7 @@ public sealed class CredentialResolver(
         if (header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
         {
             return TryDecodeBasic(header.Parameter, out var id, out var secret)
-                ? await AuthenticateClientAsync(id, secret, basic: true, cancellationToken)
+                ? await AuthenticateClientAsync(id, secret, basic: true, presented.Address, cancellationToken)
                 : CredentialResult.Fail(AuthFailure.InvalidClient(basic: true));
         }
 
@@ -129,15 +131,24 @@ public sealed class CredentialResolver(
     }
 
     private async Task<CredentialResult> AuthenticateClientAsync(
-        string clientId, string secret, bool basic, CancellationToken cancellationToken)
+        string clientId, string secret, bool basic, System.Net.IPAddress? address, CancellationToken cancellationToken)
     {
+        // The same counters as the OAuth endpoints: guesses spread over /token and the management API add up.
+        var identity = Security.BruteForceHandlers.ClientIdentity(clientId);
+        if (attempts.RetryAfter(identity, address) is { } wait)
+        {
+            return CredentialResult.Fail(AuthFailure.TooManyAttempts(wait));
+        }
+
         if (clientId.Length is 0 or > 200 || secret.Length is 0 or > 500 ||
             !await registry.VerifySecretAsync(clientId, secret, cancellationToken) ||
             await directory.FindAsync(clientId, cancellationToken) is not { } caller)
         {
+            attempts.RecordFailure(identity, address);
             return CredentialResult.Fail(AuthFailure.InvalidClient(basic));
         }
 
+        attempts.RecordSuccess(identity, address);
         return CredentialResult.Ok(caller);
     }
 
@@ -170,7 +181,8 @@ public sealed class CredentialResolver(
 
 /// <summary>Credentials as a request carried them (each may be absent or repeated).</summary>
 public sealed record PresentedCredentials(
-    StringValues Authorization, StringValues AccessToken, StringValues ClientId, StringValues ClientSecret);
+    StringValues Authorization, StringValues AccessToken, StringValues ClientId, StringValues ClientSecret,
+    System.Net.IPAddress? Address = null);
 
 /// <summary>Either a caller or the reason none could be resolved.</summary>
 public sealed record CredentialResult(Caller? Caller, AuthFailure? Failure)
@@ -181,8 +193,17 @@ public sealed record CredentialResult(Caller? Caller, AuthFailure? Failure)
 }
 
 /// <summary>A credential failure, with the Usergrid error code existing SDKs react to.</summary>
-public sealed record AuthFailure(int Status, string Error, string Description, string? WwwAuthenticate)
+public sealed record AuthFailure(int Status, string Error, string Description, string? WwwAuthenticate, TimeSpan? RetryAfter = null)
 {
+    /// <summary>Too many failed attempts for this identity from this address: 429 with <c>Retry-After</c>.</summary>
+    public static AuthFailure TooManyAttempts(TimeSpan wait)
+    {
+        var seconds = (long)Math.Ceiling(wait.TotalSeconds);
+        return new(429, Security.BruteForceHandlers.Error,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Too many failed attempts: retry after {seconds} seconds."),
+            null, TimeSpan.FromSeconds(seconds));
+    }
+
     private const string BearerInvalidToken = "Bearer realm=\"TokenService\", error=\"invalid_token\"";
 
     public static AuthFailure Expired { get; } =

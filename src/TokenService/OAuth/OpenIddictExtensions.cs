@@ -20,6 +20,7 @@ public static class OpenIddictExtensions
         services.AddSingleton<VerifiedSecretCache>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<TokenInsertBatcher>();
+        services.AddSingleton<Security.FailedAttempts>();
         services.AddSingleton<ValidatedTokenCaching.RequireCacheMiss>();
 
         // OpenIddict's database-reading token handlers run only on a cache miss. Replaced in place, after OpenIddict
@@ -76,6 +77,11 @@ public static class OpenIddictExtensions
 
                 // Lifetimes come from the TTL policy on every principal; a principal without one never expires.
                 options.SetAccessTokenLifetime(null);
+
+                foreach (var descriptor in Security.BruteForceHandlers.Descriptors)
+                {
+                    options.AddEventHandler(descriptor);
+                }
 
                 options.AddEventHandler(ClientCredentialsGrant.Descriptor);
                 options.AddEventHandler(PasswordGrant.Descriptor);

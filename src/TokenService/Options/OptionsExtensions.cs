@@ -12,6 +12,7 @@ public static class OptionsExtensions
         Bind<RegistrationOptions>(builder, RegistrationOptions.Section);
         Bind<PruningOptions>(builder, PruningOptions.Section);
         Bind<KeysOptions>(builder, KeysOptions.Section);
+        Bind<BruteForceOptions>(builder, BruteForceOptions.Section);
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,11 +57,44 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
+        builder.ConfigureServices(services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+            services.AddSingleton<IStartupFilter, TestRemoteAddress>();
+        });
+    }
+
+    /// <summary>The header tests use to call from a given remote address (the test server has none of its own).</summary>
+    public const string RemoteAddressHeader = "X-Test-Remote-Address";
+
+    /// <summary>Sets the connection's remote address from <see cref="RemoteAddressHeader"/>, before anything else runs.</summary>
+    private sealed class TestRemoteAddress : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (System.Net.IPAddress.TryParse(context.Request.Headers[RemoteAddressHeader], out var address))
+                {
+                    context.Connection.RemoteIpAddress = address;
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     /// <summary>A client of this host with helpers for the service's flows.</summary>
     public ServiceClient CreateServiceClient() => new(CreateClient());
+
+    /// <summary>A client whose requests come from <paramref name="remoteAddress"/>.</summary>
+    public ServiceClient CreateServiceClient(string remoteAddress)
+    {
+        var http = CreateClient();
+        http.DefaultRequestHeaders.Add(RemoteAddressHeader, remoteAddress);
+        return new(http);
+    }
 
     public override async ValueTask DisposeAsync()
     {

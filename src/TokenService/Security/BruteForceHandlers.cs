@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace TokenService.Security;
+
+/// <summary>
+/// Brute-force protection on OpenIddict's endpoints (<c>/token</c>, <c>/introspect</c>, <c>/revoke</c>, and the
+/// Usergrid token paths rewritten onto <c>/token</c>): a locked caller is refused before any secret or password is
+/// checked, every <c>invalid_client</c> and failed password is counted, and a refusal is answered 429 with
+/// <c>Retry-After</c> and the OAuth error body.
+/// </summary>
+public static class BruteForceHandlers
+{
+    private const string RetryAfterProperty = "TokenService:RetryAfter";
+
+    /// <summary>The error code of a refusal: RFC 6749's code for "try again later".</summary>
+    public const string Error = "temporarily_unavailable";
+
+    public static IEnumerable<OpenIddictServerHandlerDescriptor> Descriptors { get; } =
+    [
+        Refuse<ValidateTokenRequestContext>(),
+        Refuse<ValidateIntrospectionRequestContext>(),
+        Refuse<ValidateRevocationRequestContext>(),
+        Count<ApplyTokenResponseContext>(),
+        Count<ApplyIntrospectionResponseContext>(),
+        Count<ApplyRevocationResponseContext>(),
+        Answer<ApplyTokenResponseContext>(),
+        Answer<ApplyIntrospectionResponseContext>(),
+        Answer<ApplyRevocationResponseContext>(),
+    ];
+
+    private static OpenIddictServerHandlerDescriptor Refuse<TContext>() where TContext : BaseValidatingClientContext =>
+        OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
+            .UseSingletonHandler<RefuseLockedCallers<TContext>>()
+            .SetOrder(int.MinValue + 100_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    private static OpenIddictServerHandlerDescriptor Count<TContext>() where TContext : BaseRequestContext =>
+        OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
+            .UseSingletonHandler<CountOutcome<TContext>>()
+            .SetOrder(int.MinValue + 100_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    private static OpenIddictServerHandlerDescriptor Answer<TContext>() where TContext : BaseRequestContext =>
+        OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
+            .UseSingletonHandler<AnswerTooManyRequests<TContext>>()
+            .SetOrder(OpenIddictServerAspNetCoreHandlers.AttachHttpResponseCode<TContext>.Descriptor.Order + 1)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    /// <summary>The identity a failed client authentication counts against.</summary>
+    public static string ClientIdentity(string? clientId) => "client\n" + clientId;
+
+    /// <summary>The identity a failed password counts against: usernames are unique within the client's scope.</summary>
+    public static string UserIdentity(string? clientId, string? username) =>
+        "user\n" + clientId + "\n" + username?.ToUpperInvariant();
+
+    private static IPAddress? Address(BaseContext context) =>
+        context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress;
+
+    private static IEnumerable<string> Identities(OpenIddictRequest request)
+    {
+        yield return ClientIdentity(request.ClientId);
+        if (request.IsPasswordGrantType())
+        {
+            yield return UserIdentity(request.ClientId, request.Username);
+        }
+    }
+
+    /// <summary>First of the validation stage: a locked (identity, address) or address goes no further.</summary>
+    public sealed class RefuseLockedCallers<TContext>(FailedAttempts attempts) : IOpenIddictServerHandler<TContext>
+        where TContext : BaseValidatingClientContext
+    {
+
+        public ValueTask HandleAsync(TContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            var address = Address(context);
+            var wait = context.Transaction.Request is { } request
+                ? Identities(request).Select(identity => attempts.RetryAfter(identity, address)).Max()
+                : attempts.RetryAfter(address);
+            if (wait is { } retryAfter)
+            {
+                var seconds = (long)Math.Ceiling(retryAfter.TotalSeconds);
+                context.Transaction.Properties[RetryAfterProperty] = seconds;
+                context.Reject(Error, string.Create(CultureInfo.InvariantCulture,
+                    $"Too many failed attempts: retry after {seconds} seconds."));
+            }
+
+            return default;
+        }
+    }
+
+    /// <summary>Counts every failed client authentication and password; a success clears its own counter.</summary>
+    public sealed class CountOutcome<TContext>(FailedAttempts attempts) : IOpenIddictServerHandler<TContext>
+        where TContext : BaseRequestContext
+    {
+
+        public ValueTask HandleAsync(TContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            if (context.Transaction.Request is not { } request || context.Transaction.Properties.ContainsKey(RetryAfterProperty))
+            {
+                return default;
+            }
+
+            var address = Address(context);
+            switch (context.Transaction.Response?.Error)
+            {
+                case Errors.InvalidClient:
+                    attempts.RecordFailure(ClientIdentity(request.ClientId), address);
+                    break;
+                case Errors.InvalidGrant when request.IsPasswordGrantType():
+                    attempts.RecordFailure(UserIdentity(request.ClientId, request.Username), address);
+                    break;
+                case null when context.Transaction.EndpointType == OpenIddictServerEndpointType.Token:
+                    foreach (var identity in Identities(request))
+                    {
+                        attempts.RecordSuccess(identity, address);
+                    }
+
+                    break;
+            }
+
+            return default;
+        }
+    }
+
+    /// <summary>After OpenIddict chose the status code: a refusal becomes 429 with <c>Retry-After</c>.</summary>
+    public sealed class AnswerTooManyRequests<TContext> : IOpenIddictServerHandler<TContext>
+        where TContext : BaseRequestContext
+    {
+
+        public ValueTask HandleAsync(TContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            if (context.Transaction.Properties.TryGetValue(RetryAfterProperty, out var value) && value is long seconds &&
+                context.Transaction.GetHttpRequest()?.HttpContext.Response is { } response)
+            {
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            }
+
+            return default;
+        }
+    }
+}
