@@ -6,6 +6,7 @@ using TokenService.Maintenance;
 using TokenService.Management;
 using TokenService.OAuth;
 using TokenService.Options;
+using TokenService.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,6 +17,7 @@ builder.AddTokenServiceCallers();
 builder.AddTokenServiceManagement();
 builder.AddTokenServiceMaintenance();
 builder.AddTokenServiceHosting();
+builder.AddTokenServiceSecurity();
 
 var app = builder.Build();
 
@@ -24,6 +26,7 @@ if (args is ["migrate", ..])
     return await app.RunMigrateCommandAsync();
 }
 
+app.UseTokenServiceSecurity();
 app.UseTokenServiceHosting();
 app.UseUsergridTokenPaths();
 app.UseRouting();

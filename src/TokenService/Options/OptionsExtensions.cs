@@ -13,10 +13,15 @@ public static class OptionsExtensions
         Bind<PruningOptions>(builder, PruningOptions.Section);
         Bind<KeysOptions>(builder, KeysOptions.Section);
         Bind<BruteForceOptions>(builder, BruteForceOptions.Section);
+        Bind<RateLimitOptions>(builder, RateLimitOptions.Section);
+        Bind<LimitsOptions>(builder, LimitsOptions.Section);
+        Bind<TransportOptions>(builder, TransportOptions.Section)
+            .Validate(o => o.TrustedProxies.All(p => System.Net.IPAddress.TryParse(p, out _)),
+                "Transport:TrustedProxies must list IP addresses.");
         return builder;
     }
 
-    private static void Bind<TOptions>(IHostApplicationBuilder builder, string section) where TOptions : class =>
+    private static Microsoft.Extensions.Options.OptionsBuilder<TOptions> Bind<TOptions>(IHostApplicationBuilder builder, string section) where TOptions : class =>
         builder.Services.AddOptions<TOptions>()
             .Bind(builder.Configuration.GetSection(section))
             .ValidateDataAnnotations()

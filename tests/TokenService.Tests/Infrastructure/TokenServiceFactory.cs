@@ -37,6 +37,12 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
 
         // Tests prune explicitly, with their own clock, rather than on a timer.
         _settings["Pruning:Enabled"] = "false";
+
+        // The test server speaks plain HTTP from no address at all: every test would share one rate-limit partition.
+        // Transport and rate limits have tests of their own (Security/).
+        _settings["Transport:AllowHttp"] = "true";
+        _settings["RateLimits:ProtocolPerSecond"] = "1000000";
+        _settings["RateLimits:ManagementPerSecond"] = "1000000";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.HttpsPolicy;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using TokenService.Callers;
+using TokenService.Options;
+
+namespace TokenService.Security;
+
+/// <summary>
+/// The host's front door: forwarded headers from trusted proxies only, HTTPS (and HSTS) outside Development, request
+/// size and time limits, and per-address rate limits. Brute-force protection lives with the credential checks
+/// (<see cref="FailedAttempts"/>).
+/// </summary>
+public static class SecurityExtensions
+{
+    public static IHostApplicationBuilder AddTokenServiceSecurity(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var limits = builder.Configuration.GetSection(LimitsOptions.Section).Get<LimitsOptions>() ?? new LimitsOptions();
+
+        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
+        services.Configure<FormOptions>(o =>
+        {
+            // OAuth requests are a handful of short fields; anything else is refused before it is buffered.
+            o.ValueCountLimit = 64;
+            o.KeyLengthLimit = 256;
+            o.ValueLengthLimit = (int)Math.Min(limits.MaxRequestBodyBytes, int.MaxValue);
+            o.MultipartBodyLengthLimit = limits.MaxRequestBodyBytes;
+        });
+        services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
+        {
+            Timeout = limits.RequestTimeout,
+            TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+        });
+
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TransportOptions>>((o, transport) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            o.ForwardLimit = 1;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var proxy in transport.Value.TrustedProxies)
+            {
+                o.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+        });
+        services.AddOptions<HstsOptions>().Configure<IOptions<TransportOptions>>((o, transport) =>
+            o.MaxAge = TimeSpan.FromDays(transport.Value.HstsMaxAgeDays));
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, (string, IPAddress?)>(Partition);
+            o.OnRejected = async (context, cancellationToken) =>
+            {
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)) : 1;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await context.HttpContext.Response.WriteAsJsonAsync(
+                    new ApiError(BruteForceHandlers.Error, "Too many requests from this address: slow down."), cancellationToken);
+            };
+        });
+        return builder;
+    }
+
+    private static RateLimitPartition<(string, IPAddress?)> Partition(HttpContext context)
+    {
+        var settings = context.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
+        var path = context.Request.Path.Value ?? "";
+        var (area, perSecond) =
+            path.StartsWith("/health", StringComparison.OrdinalIgnoreCase) ? ("", 0) :
+            path.EndsWith("/token", StringComparison.OrdinalIgnoreCase) || path.Equals("/introspect", StringComparison.OrdinalIgnoreCase) ||
+            path.Equals("/revoke", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/access/", StringComparison.OrdinalIgnoreCase)
+                ? ("protocol", settings.ProtocolPerSecond)
+                : path.StartsWith("/management", StringComparison.OrdinalIgnoreCase) || path.Contains("/users", StringComparison.OrdinalIgnoreCase)
+                    ? ("management", settings.ManagementPerSecond)
+                    : ("", 0);
+
+        // Health probes come from the platform and must never be throttled.
+        if (!settings.Enabled || perSecond == 0)
+        {
+            return RateLimitPartition.GetNoLimiter((string.Empty, (IPAddress?)null));
+        }
+
+        return RateLimitPartition.GetFixedWindowLimiter((area + "/" + perSecond.ToString(CultureInfo.InvariantCulture), context.Connection.RemoteIpAddress),
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = perSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 });
+    }
+
+    /// <summary>First in the pipeline: client address and scheme, transport rules, then limits.</summary>
+    public static WebApplication UseTokenServiceSecurity(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var transport = app.Services.GetRequiredService<IOptions<TransportOptions>>().Value;
+        if (transport.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+            if (!transport.AllowHttp)
+            {
+                app.Use(RefusePlainHttp);
+            }
+        }
+
+        app.UseRateLimiter();
+        app.UseRequestTimeouts();
+        app.Use(RefuseOversizedBodies);
+        return app;
+    }
+
+    /// <summary>
+    /// Credentials and tokens must not cross a network in the clear, so outside Development plain HTTP is refused
+    /// (not redirected: a redirect would already have carried the secret). Health probes stay reachable.
+    /// </summary>
+    private static Task RefusePlainHttp(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.IsHttps || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
+        {
+            return next(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return context.Response.WriteAsJsonAsync(new ApiError("https_required", "This service is only served over HTTPS."));
+    }
+
+    /// <summary>
+    /// A declared length over the limit is answered 413 at once, before any of it is read; bodies without a length
+    /// are cut off at the same size by the server's own limit.
+    /// </summary>
+    private static Task RefuseOversizedBodies(HttpContext context, RequestDelegate next)
+    {
+        var limit = context.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxRequestBodyBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return context.Response.WriteAsJsonAsync(new ApiError("invalid_request", "The request body is too large."));
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+
+        return next(context);
+    }
+}

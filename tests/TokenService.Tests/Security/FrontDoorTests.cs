@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using TokenService.Tests.Infrastructure;
+
+namespace TokenService.Tests.Security;
+
+/// <summary>Transport rules, rate limits and size limits, each on a host configured as production would be.</summary>
+public sealed class FrontDoorTests
+{
+    private static TokenServiceFactory Host(params (string Key, string? Value)[] settings) =>
+        new(null, settings.ToDictionary(s => s.Key, s => s.Value));
+
+    private static async Task<JsonElement> ErrorAsync(HttpResponseMessage response, HttpStatusCode status, string error)
+    {
+        Assert.Equal(status, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(error, body.GetProperty("error").GetString());
+        return body;
+    }
+
+    [Fact]
+    public async Task PlainHttp_OutsideDevelopment_IsRefusedWith403_ButHealthAnswers()
+    {
+        await using var factory = Host(("Transport:AllowHttp", "false"));
+        using var http = factory.CreateClient();
+
+        using var token = await http.PostAsync("/token", new FormUrlEncodedContent([new("grant_type", "client_credentials")]));
+        using var management = await http.GetAsync("/management/orgs");
+        using var health = await http.GetAsync("/health/live");
+
+        await ErrorAsync(token, HttpStatusCode.Forbidden, "https_required");
+        await ErrorAsync(management, HttpStatusCode.Forbidden, "https_required");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Https_OutsideDevelopment_IsServedWithHsts()
+    {
+        await using var factory = Host(("Transport:AllowHttp", "false"));
+        using var https = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://tokens.example.com") }); // HSTS is never sent to localhost
+        https.DefaultRequestHeaders.Authorization = ServiceClient.Superuser;
+
+        using var response = await https.GetAsync("/management/orgs");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("max-age=31536000", response.Headers.GetValues("Strict-Transport-Security").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ForwardedProto_IsBelievedFromATrustedProxyOnly()
+    {
+        await using var factory = Host(("Transport:AllowHttp", "false"), ("Transport:TrustedProxies:0", "10.0.0.1"));
+
+        async Task<HttpStatusCode> FromAsync(string address)
+        {
+            using var http = factory.CreateClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/management/orgs");
+            request.Headers.Add(TokenServiceFactory.RemoteAddressHeader, address);
+            request.Headers.Add("X-Forwarded-Proto", "https");
+            request.Headers.Add("X-Forwarded-For", "192.0.2.50");
+            request.Headers.Authorization = ServiceClient.Superuser;
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await FromAsync("10.0.0.1"));
+        Assert.Equal(HttpStatusCode.Forbidden, await FromAsync("10.0.0.2"));
+    }
+
+    [Fact]
+    public async Task ManagementApi_PastTheRateLimit_Is429WithRetryAfter_PerAddress()
+    {
+        await using var factory = Host(("RateLimits:ManagementPerSecond", "5"));
+        using var busy = factory.CreateServiceClient("203.0.113.40");
+        using var quiet = factory.CreateServiceClient("203.0.113.41");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await busy.SendAsync(HttpMethod.Get, "/management/orgs", ServiceClient.Superuser);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.NotNull(response.Headers.RetryAfter);
+                await ErrorAsync(response, HttpStatusCode.TooManyRequests, "temporarily_unavailable");
+            }
+        }
+
+        using var other = await quiet.SendAsync(HttpMethod.Get, "/management/orgs", ServiceClient.Superuser);
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.Equal(HttpStatusCode.OK, statuses[0]);
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenEndpoint_PastTheRateLimit_Is429()
+    {
+        await using var factory = Host(("RateLimits:ProtocolPerSecond", "3"));
+        using var client = factory.CreateServiceClient("203.0.113.42");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await client.PostFormAsync("/token", null, ("grant_type", "client_credentials"));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
+    public async Task AnyEndpoint_ABodyOverTheLimit_Is413BeforeItIsRead()
+    {
+        await using var factory = Host(("Limits:MaxRequestBodyBytes", "2048"));
+        using var client = factory.CreateServiceClient();
+        var huge = new string('a', 4096);
+
+        using var token = await client.PostFormAsync("/token", null, ("grant_type", "client_credentials"), ("client_id", huge));
+        using var management = await client.SendAsync(HttpMethod.Post, "/management/orgs", ServiceClient.Superuser, new { organization = huge });
+        using var small = await client.SendAsync(HttpMethod.Get, "/management/orgs", ServiceClient.Superuser);
+
+        await ErrorAsync(token, HttpStatusCode.RequestEntityTooLarge, "invalid_request");
+        await ErrorAsync(management, HttpStatusCode.RequestEntityTooLarge, "invalid_request");
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+    }
+
+    [Fact]
+    public async Task Start_WithAnUntrustworthyProxySetting_FailsNamingIt()
+    {
+        await using var factory = Host(("Transport:TrustedProxies:0", "not-an-address"));
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("Transport:TrustedProxies", error.ToString(), StringComparison.Ordinal);
+    }
+}
