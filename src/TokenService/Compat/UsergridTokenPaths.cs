@@ -142,8 +142,9 @@ public static class UsergridTokenPaths
                     }
                 }
             }
-            catch (JsonException)
+            catch (Exception exception) when (exception is JsonException or InvalidOperationException)
             {
+                // InvalidOperationException: a string that is not valid UTF-8 cannot be read as text.
                 return null;
             }
         }

@@ -17,6 +17,10 @@ public static class HostingExtensions
         // Malformed bodies and parameters throw, so the exception handler answers them with the
         // service's JSON error body instead of an empty 400.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+
+        // A member sent twice is refused, not resolved by "last one wins": the copy the service would act on might
+        // not be the one a proxy, a WAF or the sender's own validation looked at.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.AllowDuplicateProperties = false);
         builder.Services.AddExceptionHandler<BadRequestHandler>();
         builder.Services.AddProblemDetails();
         builder.AddTokenServiceOpenApi();
