@@ -75,24 +75,23 @@ public sealed class FrontDoorTests
         await using var factory = Host(("RateLimits:ManagementPerSecond", "5"));
         using var busy = factory.CreateServiceClient("203.0.113.40");
         using var quiet = factory.CreateServiceClient("203.0.113.41");
+        using var warm = await busy.SendAsync(HttpMethod.Get, "/management/orgs", ServiceClient.Superuser);
 
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 20; i++)
-        {
-            using var response = await busy.SendAsync(HttpMethod.Get, "/management/orgs", ServiceClient.Superuser);
-            statuses.Add(response.StatusCode);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                Assert.NotNull(response.Headers.RetryAfter);
-                await ErrorAsync(response, HttpStatusCode.TooManyRequests, "temporarily_unavailable");
-            }
-        }
-
+        // A burst at once, so that it cannot spread over windows however slow this machine is.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => busy.SendAsync(HttpMethod.Get, "/management/orgs", ServiceClient.Superuser)));
         using var other = await quiet.SendAsync(HttpMethod.Get, "/management/orgs", ServiceClient.Superuser);
 
-        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
-        Assert.Equal(HttpStatusCode.OK, statuses[0]);
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.InRange(responses.Count(r => r.StatusCode == HttpStatusCode.OK), 0, 10);
+        Assert.NotEmpty(refused);
+        Assert.All(refused, r => Assert.NotNull(r.Headers.RetryAfter));
+        await ErrorAsync(refused[0], HttpStatusCode.TooManyRequests, "temporarily_unavailable");
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
     }
 
     [Fact]
@@ -101,14 +100,14 @@ public sealed class FrontDoorTests
         await using var factory = Host(("RateLimits:ProtocolPerSecond", "3"));
         using var client = factory.CreateServiceClient("203.0.113.42");
 
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 10; i++)
-        {
-            using var response = await client.PostFormAsync("/token", null, ("grant_type", "client_credentials"));
-            statuses.Add(response.StatusCode);
-        }
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.PostFormAsync("/token", null, ("grant_type", "client_credentials"))));
 
-        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.InRange(responses.Count(r => r.StatusCode != HttpStatusCode.TooManyRequests), 0, 6);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
     }
 
     [Fact]
