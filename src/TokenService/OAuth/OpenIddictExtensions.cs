@@ -55,6 +55,11 @@ public static class OpenIddictExtensions
                     .SetConfigurationEndpointUris(".well-known/openid-configuration", ".well-known/oauth-authorization-server")
                     .SetJsonWebKeySetEndpointUris(".well-known/jwks");
 
+                if (builder.Configuration.GetValue<Uri?>($"{Options.TokenLifetimeOptions.Section}:{nameof(Options.TokenLifetimeOptions.Issuer)}") is { } issuer)
+                {
+                    options.SetIssuer(issuer);
+                }
+
                 options.AllowClientCredentialsFlow()
                     .AllowPasswordFlow()
                     .AllowRefreshTokenFlow();
@@ -104,6 +109,13 @@ public static class OpenIddictExtensions
                 {
                     // Expiry is exact (Usergrid clients compute it from expires_in): no five-minute grace.
                     o.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
+
+                    // Without a configured issuer OpenIddict names itself after the host each request used, and then
+                    // refused its own tokens when asked under another name (localhost vs 127.0.0.1, an instance's own
+                    // address vs the balancer's, a restart on another port). Every token it reads is a reference to a
+                    // row in its own database, signed with its own key: the name it was issued under proves nothing
+                    // more, so any is accepted. Tokens:Issuer pins the name where clients should see a fixed one.
+                    o.TokenValidationParameters.IssuerValidator = static (issuer, _, _) => issuer;
                     o.ClientAuthenticationMethods.Clear();
                     o.ClientAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretBasic);
                     o.ClientAuthenticationMethods.Add(ClientAuthenticationMethods.ClientSecretPost);

@@ -13,4 +13,10 @@ public sealed class TokenLifetimeOptions
     /// <summary>Lifetime of tokens whose org/app sets none: 7 days. <c>0</c> = never expire.</summary>
     [Range(0, CeilingTtl, ErrorMessage = "Tokens:DefaultTtl must be between 0 and 3153600000000 milliseconds.")]
     public long DefaultTtl { get; set; } = 604_800_000;
+
+    /// <summary>
+    /// The issuer name in discovery and in tokens (an absolute URI, e.g. <c>https://tokens.example.com/</c>). Unset,
+    /// the service names itself after the host of each request.
+    /// </summary>
+    public Uri? Issuer { get; set; }
 }

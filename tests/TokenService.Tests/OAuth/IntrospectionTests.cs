@@ -30,6 +30,22 @@ public sealed class IntrospectionTests(TokenServiceFactory factory) : IDisposabl
     }
 
     [Fact]
+    public async Task Introspect_UnderAnotherHostNameThanTheTokenWasIssuedUnder_IsActive()
+    {
+        // Arrange: issued through one name of the service (the balancer, a restarted instance on another port)...
+        var org = await _client.CreateOrgAsync();
+        var token = await _client.GetTokenAsync(org.Sandbox);
+        using var elsewhere = new ServiceClient(factory.CreateClient(
+            new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://instance-7.internal:8080") }));
+
+        // Act: ...and introspected through another.
+        var active = await elsewhere.IsActiveAsync(org.Client, token);
+
+        // Assert
+        Assert.True(active);
+    }
+
+    [Fact]
     public async Task Introspect_ByEveryCallerWithPower_IsActive()
     {
         var org = await _client.CreateOrgAsync();
