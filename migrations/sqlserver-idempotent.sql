@@ -413,3 +413,42 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261128051127_AuditEvents'
+)
+BEGIN
+    CREATE TABLE [AuditEvents] (
+        [Id] bigint NOT NULL IDENTITY,
+        [At] bigint NOT NULL,
+        [OrganizationId] uniqueidentifier NULL,
+        [Kind] varchar(40) NOT NULL,
+        [Actor] nvarchar(200) NOT NULL,
+        [Target] nvarchar(200) NULL,
+        [Detail] nvarchar(400) NULL,
+        [Address] varchar(64) NULL,
+        CONSTRAINT [PK_AuditEvents] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261128051127_AuditEvents'
+)
+BEGIN
+    CREATE INDEX [IX_AuditEvents_OrganizationId_Id] ON [AuditEvents] ([OrganizationId], [Id]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261128051127_AuditEvents'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261128051127_AuditEvents', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

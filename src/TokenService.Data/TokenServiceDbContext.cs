@@ -24,6 +24,8 @@ public sealed class TokenServiceDbContext(DbContextOptions<TokenServiceDbContext
 
     public DbSet<Lease> Leases => Set<Lease>();
 
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);

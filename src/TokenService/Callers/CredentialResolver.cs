@@ -19,6 +19,7 @@ public sealed class CredentialResolver(
     ClientDirectory directory,
     Users.UserAccounts users,
     Security.FailedAttempts attempts,
+    Security.AuditLog audits,
     TimeProvider clock)
 {
     /// <summary>Resolves the credentials carried by an HTTP request.</summary>
@@ -145,6 +146,8 @@ public sealed class CredentialResolver(
             await directory.FindAsync(clientId, cancellationToken) is not { } caller)
         {
             attempts.RecordFailure(identity, address);
+            await audits.RecordAsync(Security.AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(clientId, cancellationToken),
+                "client:" + clientId, "client authentication failed", actor: "client:" + clientId);
             return CredentialResult.Fail(AuthFailure.InvalidClient(basic));
         }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using TokenService.Callers;
 using TokenService.Data;
@@ -61,7 +62,7 @@ public static class ApplicationsApi
 
     internal static async Task<IResult> UpdateAsync(
         string org, string app, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        CancellationToken cancellationToken)
+        Security.AuditLog audits, CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
         if (refusal is not null)
@@ -81,6 +82,12 @@ public static class ApplicationsApi
 
         if (body.AccessTokenTtl is not null || body.Secured is not null)
         {
+            if (body.AccessTokenTtl is { } ttl)
+            {
+                db.AuditEvents.Add(audits.Create(Security.AuditKinds.TtlChanged, application!.OrganizationId, $"app:{org}/{app}",
+                    $"accesstokenttl {application.AccessTokenTtl?.ToString(CultureInfo.InvariantCulture) ?? "default"} -> {ttl.ToString(CultureInfo.InvariantCulture)}"));
+            }
+
             application!.AccessTokenTtl = body.AccessTokenTtl ?? application.AccessTokenTtl;
             application.Secured = body.Secured ?? application.Secured;
             application.Modified = clock.GetUtcNow();
@@ -112,7 +119,7 @@ public static class ApplicationsApi
 
     internal static async Task<IResult> RegenerateCredentialsAsync(
         string org, string app, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, ClientRegistry clients,
-        TimeProvider clock, CancellationToken cancellationToken)
+        TimeProvider clock, Security.AuditLog audits, CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
         if (refusal is not null)
@@ -124,6 +131,8 @@ public static class ApplicationsApi
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var secret = await clients.RegenerateSecretAsync(application!.ClientId, revoke, cancellationToken);
         application.SecretIssuedAt = clock.GetUtcNow();
+        db.AuditEvents.Add(audits.Create(Security.AuditKinds.CredentialsRegenerated, application.OrganizationId, "client:" + application.ClientId,
+            revoke ? "tokens revoked" : null));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new CredentialsResponse(application.ClientId, application.SecretIssuedAt, secret, revoke));

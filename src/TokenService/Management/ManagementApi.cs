@@ -22,6 +22,7 @@ public static class ManagementApi
         management.MapResourceServers();
         management.MapAppUsers();
         management.MapAdminUsers();
+        management.MapAudit();
         endpoints.MapUsergridApplications();
         return endpoints;
     }

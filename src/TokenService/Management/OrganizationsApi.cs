@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TokenService.Callers;
@@ -100,7 +101,7 @@ public static class OrganizationsApi
 
     internal static async Task<IResult> UpdateAsync(
         string org, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        CancellationToken cancellationToken)
+        Security.AuditLog audits, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -120,7 +121,9 @@ public static class OrganizationsApi
 
         if (body.AccessTokenTtl is { } ttl)
         {
-            organization!.AccessTokenTtl = ttl;
+            db.AuditEvents.Add(audits.Create(Security.AuditKinds.TtlChanged, organization!.Id, "org:" + org,
+                $"accesstokenttl {organization.AccessTokenTtl?.ToString(CultureInfo.InvariantCulture) ?? "default"} -> {ttl.ToString(CultureInfo.InvariantCulture)}"));
+            organization.AccessTokenTtl = ttl;
             organization.Modified = clock.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
         }
@@ -149,7 +152,7 @@ public static class OrganizationsApi
 
     internal static async Task<IResult> RegenerateCredentialsAsync(
         string org, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, ClientRegistry clients,
-        TimeProvider clock, CancellationToken cancellationToken)
+        TimeProvider clock, Security.AuditLog audits, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -161,6 +164,8 @@ public static class OrganizationsApi
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var secret = await clients.RegenerateSecretAsync(organization!.ClientId, revoke, cancellationToken);
         organization.SecretIssuedAt = clock.GetUtcNow();
+        db.AuditEvents.Add(audits.Create(Security.AuditKinds.CredentialsRegenerated, organization.Id, "client:" + organization.ClientId,
+            revoke ? "tokens revoked" : null));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new CredentialsResponse(organization.ClientId, organization.SecretIssuedAt, secret, revoke));

@@ -21,6 +21,8 @@ public static class OpenIddictExtensions
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<TokenInsertBatcher>();
         services.AddSingleton<Security.FailedAttempts>();
+        services.AddScoped<Security.AuditLog>();
+        services.AddHttpContextAccessor();
         services.AddSingleton<ValidatedTokenCaching.RequireCacheMiss>();
 
         // OpenIddict's database-reading token handlers run only on a cache miss. Replaced in place, after OpenIddict

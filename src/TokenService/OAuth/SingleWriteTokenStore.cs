@@ -17,7 +17,8 @@ public sealed class SingleWriteTokenStore(
     IMemoryCache cache,
     IOpenIddictEntityFrameworkCoreContext context,
     IOptionsMonitor<OpenIddictEntityFrameworkCoreOptions> options,
-    TokenInsertBatcher batcher)
+    TokenInsertBatcher batcher,
+    Security.AuditLog audits)
     : OpenIddictEntityFrameworkCoreTokenStore<OpenIddictEntityFrameworkCoreToken, OpenIddictEntityFrameworkCoreApplication,
         OpenIddictEntityFrameworkCoreAuthorization, string>(cache, context, options)
 {
@@ -45,6 +46,13 @@ public sealed class SingleWriteTokenStore(
         // The row leaves this request's context, so a later save here cannot insert it a second time.
         entry.State = EntityState.Detached;
         token.Application?.Tokens.Remove(token);
-        await batcher.InsertAsync(token, token.Application?.Id);
+        // Its audit event is committed with it: no token exists that the log does not show.
+        var clientId = token.Application?.ClientId;
+        var audit = audits.Create(Security.AuditKinds.TokenIssued, await audits.OrganizationOfClientAsync(clientId, cancellationToken),
+            "token:" + token.Id, $"{ShortType(token.Type)} for {token.Subject}, expires {token.ExpirationDate:O}",
+            actor: clientId is null ? null : "client:" + clientId);
+        await batcher.InsertAsync(token, token.Application?.Id, audit);
     }
+
+    private static string? ShortType(string? type) => type?[(type.LastIndexOf(':') + 1)..];
 }

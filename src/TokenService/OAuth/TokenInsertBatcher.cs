@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
+using TokenService.Data.Entities;
 
 namespace TokenService.OAuth;
 
@@ -9,7 +10,8 @@ namespace TokenService.OAuth;
 /// Group commit for new tokens: rows issued by concurrent requests are inserted together, in one transaction, by one
 /// writer. Each request still waits for the commit that holds its row before it is answered, so a token the service
 /// has answered with is durable — only the cost of a commit is shared. While one batch commits, the next one gathers.
-/// Revocations and every other write stay synchronous in their own request: this path only ever inserts new rows.
+/// Revocations and every other write stay synchronous in their own request: this path only ever inserts new rows
+/// (tokens and audit events).
 /// </summary>
 public sealed partial class TokenInsertBatcher : IAsyncDisposable
 {
@@ -29,11 +31,25 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Completes once the token's row is committed; throws if it could not be.</summary>
-    public Task InsertAsync(OpenIddictEntityFrameworkCoreToken token, string? applicationId)
+    /// <summary>
+    /// Completes once the token's row — and its audit event, in the same transaction — is committed; throws if it
+    /// could not be.
+    /// </summary>
+    public Task InsertAsync(OpenIddictEntityFrameworkCoreToken token, string? applicationId, AuditEvent? audit = null)
     {
         ArgumentNullException.ThrowIfNull(token);
-        var pending = new Pending(token, applicationId, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        return Enqueue(new Pending(token, applicationId, audit, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+    }
+
+    /// <summary>Completes once the audit event is committed.</summary>
+    public Task InsertAsync(AuditEvent audit)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return Enqueue(new Pending(null, null, audit, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+    }
+
+    private Task Enqueue(Pending pending)
+    {
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("The service is stopping: no new token can be stored.");
@@ -98,9 +114,21 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
         {
             // A copy without navigations: the original belongs to the request's context (its application entity is
             // tracked there), so only the foreign key crosses over.
-            var row = Copy(pending.Token);
-            var entry = db.Add(row);
-            entry.Property(ApplicationForeignKey).CurrentValue = pending.ApplicationId;
+            if (pending.Token is { } token)
+            {
+                var entry = db.Add(Copy(token));
+                entry.Property(ApplicationForeignKey).CurrentValue = pending.ApplicationId;
+            }
+
+            // Copied too: a failed batch is retried row by row in a fresh context.
+            if (pending.Audit is { } audit)
+            {
+                db.AuditEvents.Add(new AuditEvent
+                {
+                    At = audit.At, OrganizationId = audit.OrganizationId, Kind = audit.Kind, Actor = audit.Actor,
+                    Target = audit.Target, Detail = audit.Detail, Address = audit.Address,
+                });
+            }
         }
 
         await db.SaveChangesAsync();
@@ -130,7 +158,7 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
         await _writer;
     }
 
-    private sealed record Pending(OpenIddictEntityFrameworkCoreToken Token, string? ApplicationId, TaskCompletionSource Committed);
+    private sealed record Pending(OpenIddictEntityFrameworkCoreToken? Token, string? ApplicationId, AuditEvent? Audit, TaskCompletionSource Committed);
 
     private static partial class Log
     {

@@ -177,13 +177,21 @@ public sealed class InvalidatingTokenManager(
     ILogger<OpenIddictTokenManager<OpenIddictEntityFrameworkCoreToken>> logger,
     IOptionsMonitor<OpenIddictCoreOptions> options,
     IOpenIddictTokenStore<OpenIddictEntityFrameworkCoreToken> store,
-    ValidatedTokenCache validated)
+    ValidatedTokenCache validated,
+    Security.AuditLog audits)
     : OpenIddictTokenManager<OpenIddictEntityFrameworkCoreToken>(cache, logger, options, store)
 {
     public override async ValueTask<bool> TryRevokeAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken = default)
     {
         var revoked = await base.TryRevokeAsync(token, cancellationToken);
         validated.Invalidate();
+        if (revoked)
+        {
+            await audits.RecordAsync(Security.AuditKinds.TokenRevoked,
+                await audits.OrganizationOfApplicationRowAsync(await GetApplicationIdAsync(token, cancellationToken), cancellationToken),
+                "token:" + token.Id, $"of {token.Subject}");
+        }
+
         return revoked;
     }
 
@@ -191,6 +199,8 @@ public sealed class InvalidatingTokenManager(
     {
         var revoked = await base.RevokeAsync(subject, client, status, type, cancellationToken);
         validated.Invalidate();
+        await audits.RecordAsync(Security.AuditKinds.TokensRevoked,
+            await audits.OrganizationOfSubjectAsync(subject ?? client, cancellationToken), subject ?? client, $"{revoked} revoked");
         return revoked;
     }
 
@@ -198,6 +208,8 @@ public sealed class InvalidatingTokenManager(
     {
         var revoked = await base.RevokeByApplicationIdAsync(identifier, cancellationToken);
         validated.Invalidate();
+        await audits.RecordAsync(Security.AuditKinds.TokensRevoked,
+            await audits.OrganizationOfApplicationRowAsync(identifier, cancellationToken), "client row " + identifier, $"{revoked} revoked");
         return revoked;
     }
 
@@ -212,6 +224,8 @@ public sealed class InvalidatingTokenManager(
     {
         var revoked = await base.RevokeBySubjectAsync(subject, cancellationToken);
         validated.Invalidate();
+        await audits.RecordAsync(Security.AuditKinds.TokensRevoked,
+            await audits.OrganizationOfSubjectAsync(subject, cancellationToken), subject, $"{revoked} revoked");
         return revoked;
     }
 

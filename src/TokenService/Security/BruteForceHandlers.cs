@@ -44,7 +44,7 @@ public static class BruteForceHandlers
 
     private static OpenIddictServerHandlerDescriptor Count<TContext>() where TContext : BaseRequestContext =>
         OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
-            .UseSingletonHandler<CountOutcome<TContext>>()
+            .UseScopedHandler<CountOutcome<TContext>>()
             .SetOrder(int.MinValue + 100_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
@@ -100,16 +100,16 @@ public static class BruteForceHandlers
     }
 
     /// <summary>Counts every failed client authentication and password; a success clears its own counter.</summary>
-    public sealed class CountOutcome<TContext>(FailedAttempts attempts) : IOpenIddictServerHandler<TContext>
+    public sealed class CountOutcome<TContext>(FailedAttempts attempts, AuditLog audits) : IOpenIddictServerHandler<TContext>
         where TContext : BaseRequestContext
     {
 
-        public ValueTask HandleAsync(TContext context)
+        public async ValueTask HandleAsync(TContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
             if (context.Transaction.Request is not { } request || context.Transaction.Properties.ContainsKey(RetryAfterProperty))
             {
-                return default;
+                return;
             }
 
             var address = Address(context);
@@ -117,9 +117,13 @@ public static class BruteForceHandlers
             {
                 case Errors.InvalidClient:
                     attempts.RecordFailure(ClientIdentity(request.ClientId), address);
+                    await audits.RecordAsync(AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(request.ClientId),
+                        "client:" + request.ClientId, "client authentication failed", actor: "client:" + request.ClientId);
                     break;
                 case Errors.InvalidGrant when request.IsPasswordGrantType():
                     attempts.RecordFailure(UserIdentity(request.ClientId, request.Username), address);
+                    await audits.RecordAsync(AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(request.ClientId),
+                        "user:" + request.Username, "password grant refused", actor: "user:" + request.Username);
                     break;
                 case null when context.Transaction.EndpointType == OpenIddictServerEndpointType.Token:
                     foreach (var identity in Identities(request))
@@ -129,8 +133,6 @@ public static class BruteForceHandlers
 
                     break;
             }
-
-            return default;
         }
     }
 

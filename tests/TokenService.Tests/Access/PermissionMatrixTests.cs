@@ -34,6 +34,7 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
         ("POST", "/management/orgs/{org}/resource-servers", OrgAdminsCreate, () => new { name = Unique("rs") }),
         ("GET", "/management/orgs/{org}/resource-servers", OrgAdmins, null),
         ("GET", "/management/orgs/{org}/users", OrgAdmins, null),
+        ("GET", "/management/orgs/{org}/audit", OrgAdmins, null),
         ("GET", "/management/orgs/{org}/apps/{app}", AppAdmins, null),
         ("PUT", "/management/orgs/{org}/apps/{app}", AppAdmins, () => new { accesstokenttl = 604_800_000 }),
         ("GET", "/management/orgs/{org}/apps/{app}/credentials", AppAdmins, null),

@@ -1,0 +1,105 @@
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Server.AspNetCore;
+using TokenService.Callers;
+using TokenService.Data;
+using TokenService.Data.Entities;
+using TokenService.OAuth;
+
+namespace TokenService.Security;
+
+/// <summary>The kinds of <see cref="AuditEvent"/> the service records.</summary>
+public static class AuditKinds
+{
+    public const string TokenIssued = "token_issued";
+    public const string TokenRevoked = "token_revoked";
+    public const string TokensRevoked = "tokens_revoked";
+    public const string TtlChanged = "ttl_changed";
+    public const string CredentialsRegenerated = "credentials_regenerated";
+    public const string AuthenticationFailed = "authentication_failed";
+}
+
+/// <summary>
+/// Writes audit events. Who acted and from where come from the request being served (the management API's resolved
+/// caller, or the OAuth client of a protocol request); events go through the group-commit writer, and a request that
+/// records one is answered only after it is stored.
+/// </summary>
+public sealed class AuditLog(IHttpContextAccessor http, TokenInsertBatcher writer, TimeProvider clock, ClientDirectory directory, TokenServiceDbContext db)
+{
+    public async Task RecordAsync(string kind, Guid? organizationId, string? target, string? detail = null, string? actor = null)
+    {
+        var audit = Create(kind, organizationId, target, detail, actor);
+        if (db.Database.CurrentTransaction is not null)
+        {
+            // Inside the request's own transaction the event commits with it. Handing it to the shared writer instead
+            // would wait for a write lock this request holds until it is answered.
+            db.AuditEvents.Add(audit);
+            await db.SaveChangesAsync();
+            return;
+        }
+
+        await writer.InsertAsync(audit);
+    }
+
+    /// <summary>An event stamped with the current time, actor and address, not yet stored.</summary>
+    public AuditEvent Create(string kind, Guid? organizationId, string? target, string? detail = null, string? actor = null) => new()
+    {
+        At = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        OrganizationId = organizationId,
+        Kind = kind,
+        Actor = Clip(actor ?? CurrentActor(), 200)!,
+        Target = Clip(target, 200),
+        Detail = Clip(detail, 400),
+        Address = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
+    };
+
+    /// <summary>The organization a client id belongs to, if it is one of ours.</summary>
+    public async Task<Guid?> OrganizationOfClientAsync(string? clientId, CancellationToken cancellationToken = default) =>
+        string.IsNullOrEmpty(clientId) || clientId.Length > 200 ? null :
+        (await directory.FindAsync(clientId, cancellationToken))?.OrgId ??
+        (await directory.FindUserAppAsync(clientId, cancellationToken))?.OrgId;
+
+    /// <summary>The organization of an OpenIddict application row (any of our clients), by its id.</summary>
+    public async Task<Guid?> OrganizationOfApplicationRowAsync(string? applicationId, CancellationToken cancellationToken = default) =>
+        applicationId is null ? null : await OrganizationOfClientAsync(
+            await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().AsNoTracking()
+                .Where(a => a.Id == applicationId).Select(a => a.ClientId).FirstOrDefaultAsync(cancellationToken), cancellationToken);
+
+    /// <summary>The organization of an app user (by id) or of a client (by client id).</summary>
+    public async Task<Guid?> OrganizationOfSubjectAsync(string? subject, CancellationToken cancellationToken = default)
+    {
+        if (!Guid.TryParse(subject, out var id))
+        {
+            return await OrganizationOfClientAsync(subject, cancellationToken);
+        }
+
+        return await db.AppUsers.AsNoTracking().Where(u => u.Id == id).Select(u => (Guid?)u.Application.OrganizationId).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>Who the current request acts as, in words a reader of the log understands.</summary>
+    private string CurrentActor()
+    {
+        var context = http.HttpContext;
+        if (context?.Features.Get<CredentialResult>()?.Caller is { } caller)
+        {
+            return Describe(caller);
+        }
+
+        return context?.Features.Get<OpenIddictServerAspNetCoreFeature>()?.Transaction?.Request?.ClientId is { } clientId
+            ? "client:" + clientId
+            : "anonymous";
+    }
+
+    public static string Describe(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Type switch
+        {
+            PrincipalType.Superuser => "superuser",
+            PrincipalType.Guest => "guest",
+            PrincipalType.AdminUser or PrincipalType.AppUser => $"{PrincipalTypes.ToWire(caller.Type)}:{caller.Username ?? caller.Subject}",
+            _ => $"{PrincipalTypes.ToWire(caller.Type) ?? caller.Type.ToString()}:{caller.Subject}",
+        };
+    }
+
+    private static string? Clip(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
+}
