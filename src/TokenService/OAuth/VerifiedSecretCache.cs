@@ -27,17 +27,31 @@ public sealed class VerifiedSecretCache : IDisposable
     /// <summary>Entries not used for this long are dropped; a client that calls again re-verifies once.</summary>
     public static TimeSpan SlidingExpiration { get; } = TimeSpan.FromMinutes(30);
 
-    public bool IsVerified(string storedHash, string secret) => _verified.TryGetValue(Fingerprint(storedHash, secret), out _);
+    /// <remarks>
+    /// Selector and verifier: the first half of the HMAC finds the entry, the whole HMAC is then compared in constant
+    /// time, so how long a lookup takes says nothing about how much of a presented secret was right.
+    /// </remarks>
+    public bool IsVerified(string storedHash, string secret)
+    {
+        var mac = Fingerprint(storedHash, secret);
+        return _verified.TryGetValue(Selector(mac), out byte[]? verifier) && verifier is not null &&
+               CryptographicOperations.FixedTimeEquals(verifier, mac);
+    }
 
-    public void MarkVerified(string storedHash, string secret) =>
-        _verified.Set(Fingerprint(storedHash, secret), true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = SlidingExpiration });
+    public void MarkVerified(string storedHash, string secret)
+    {
+        var mac = Fingerprint(storedHash, secret);
+        _verified.Set(Selector(mac), mac, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = SlidingExpiration });
+    }
 
-    private string Fingerprint(string storedHash, string secret)
+    private static string Selector(byte[] mac) => Convert.ToBase64String(mac, 0, 16);
+
+    private byte[] Fingerprint(string storedHash, string secret)
     {
         ArgumentNullException.ThrowIfNull(storedHash);
         ArgumentNullException.ThrowIfNull(secret);
         var input = Encoding.UTF8.GetBytes(storedHash + "\n" + secret);
-        return Convert.ToBase64String(HMACSHA256.HashData(_key, input));
+        return HMACSHA256.HashData(_key, input);
     }
 
     public void Dispose() => _verified.Dispose();

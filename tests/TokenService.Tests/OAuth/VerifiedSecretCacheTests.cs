@@ -1,0 +1,32 @@
+using TokenService.OAuth;
+
+namespace TokenService.Tests.OAuth;
+
+public sealed class VerifiedSecretCacheTests
+{
+    [Fact]
+    public void IsVerified_TheVerifiedSecretAgainstTheSameHash_IsTrue_AnythingElseIsFalse()
+    {
+        // Arrange
+        using var cache = new VerifiedSecretCache();
+        cache.MarkVerified("hash-1", "secret");
+
+        // Act and assert
+        Assert.True(cache.IsVerified("hash-1", "secret"));
+        Assert.False(cache.IsVerified("hash-1", "secreT"));
+        Assert.False(cache.IsVerified("hash-1", "secret "));
+        Assert.False(cache.IsVerified("hash-2", "secret")); // a rotated secret has a new hash: the entry no longer counts
+    }
+
+    [Fact]
+    public void IsVerified_InAnotherProcess_KnowsNothing()
+    {
+        // Arrange: the key lives only in one instance of the cache, as it lives only in one process.
+        using var one = new VerifiedSecretCache();
+        using var other = new VerifiedSecretCache();
+        one.MarkVerified("hash", "secret");
+
+        // Act and assert
+        Assert.False(other.IsVerified("hash", "secret"));
+    }
+}
