@@ -44,7 +44,7 @@ public static class BruteForceHandlers
 
     private static OpenIddictServerHandlerDescriptor Count<TContext>() where TContext : BaseRequestContext =>
         OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
-            .UseScopedHandler<CountOutcome<TContext>>()
+            .UseSingletonHandler<CountOutcome<TContext>>()
             .SetOrder(int.MinValue + 100_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
@@ -100,7 +100,7 @@ public static class BruteForceHandlers
     }
 
     /// <summary>Counts every failed client authentication and password; a success clears its own counter.</summary>
-    public sealed class CountOutcome<TContext>(FailedAttempts attempts, AuditLog audits) : IOpenIddictServerHandler<TContext>
+    public sealed class CountOutcome<TContext>(FailedAttempts attempts) : IOpenIddictServerHandler<TContext>
         where TContext : BaseRequestContext
     {
 
@@ -113,16 +113,21 @@ public static class BruteForceHandlers
             }
 
             var address = Address(context);
+
+            // Resolved only when there is something to record: successful requests must not pay for it.
+            AuditLog Audits() => context.Transaction.GetHttpRequest()!.HttpContext.RequestServices.GetRequiredService<AuditLog>();
             switch (context.Transaction.Response?.Error)
             {
                 case Errors.InvalidClient:
                     attempts.RecordFailure(ClientIdentity(request.ClientId), address);
-                    await audits.RecordAsync(AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(request.ClientId),
+                    var clientAudits = Audits();
+                    await clientAudits.RecordAsync(AuditKinds.AuthenticationFailed, await clientAudits.OrganizationOfClientAsync(request.ClientId),
                         "client:" + request.ClientId, "client authentication failed", actor: "client:" + request.ClientId);
                     break;
                 case Errors.InvalidGrant when request.IsPasswordGrantType():
                     attempts.RecordFailure(UserIdentity(request.ClientId, request.Username), address);
-                    await audits.RecordAsync(AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(request.ClientId),
+                    var userAudits = Audits();
+                    await userAudits.RecordAsync(AuditKinds.AuthenticationFailed, await userAudits.OrganizationOfClientAsync(request.ClientId),
                         "user:" + request.Username, "password grant refused", actor: "user:" + request.Username);
                     break;
                 case null when context.Transaction.EndpointType == OpenIddictServerEndpointType.Token:
