@@ -13,7 +13,7 @@ public sealed class RateLimitOptions
     [Range(1, 10_000_000, ErrorMessage = "RateLimits:ProtocolPerSecond must be between 1 and 10000000.")]
     public int ProtocolPerSecond { get; set; } = 5_000;
 
-    /// <summary>Requests per second one address may make to the management API.</summary>
+    /// <summary>Requests per second one address may make to everything else: management API, Usergrid paths, discovery.</summary>
     [Range(1, 10_000_000, ErrorMessage = "RateLimits:ManagementPerSecond must be between 1 and 10000000.")]
     public int ManagementPerSecond { get; set; } = 200;
 }

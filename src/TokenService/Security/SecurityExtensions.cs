@@ -74,20 +74,20 @@ public static class SecurityExtensions
     {
         var settings = context.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
         var path = context.Request.Path.Value ?? "";
-        var (area, perSecond) =
-            path.StartsWith("/health", StringComparison.OrdinalIgnoreCase) ? ("", 0) :
-            path.EndsWith("/token", StringComparison.OrdinalIgnoreCase) || path.Equals("/introspect", StringComparison.OrdinalIgnoreCase) ||
-            path.Equals("/revoke", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/access/", StringComparison.OrdinalIgnoreCase)
-                ? ("protocol", settings.ProtocolPerSecond)
-                : path.StartsWith("/management", StringComparison.OrdinalIgnoreCase) || path.Contains("/users", StringComparison.OrdinalIgnoreCase)
-                    ? ("management", settings.ManagementPerSecond)
-                    : ("", 0);
 
         // Health probes come from the platform and must never be throttled.
-        if (!settings.Enabled || perSecond == 0)
+        if (!settings.Enabled || path.StartsWith("/health", StringComparison.OrdinalIgnoreCase))
         {
             return RateLimitPartition.GetNoLimiter((string.Empty, (IPAddress?)null));
         }
+
+        // The protocol endpoints resource servers and clients call per request get the large budget; everything else
+        // (management, Usergrid paths, discovery, documentation) the small one.
+        var (area, perSecond) =
+            path.EndsWith("/token", StringComparison.OrdinalIgnoreCase) || path.Equals("/introspect", StringComparison.OrdinalIgnoreCase) ||
+            path.Equals("/revoke", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/access/", StringComparison.OrdinalIgnoreCase)
+                ? ("protocol", settings.ProtocolPerSecond)
+                : ("management", settings.ManagementPerSecond);
 
         return RateLimitPartition.GetFixedWindowLimiter((area + "/" + perSecond.ToString(CultureInfo.InvariantCulture), context.Connection.RemoteIpAddress),
             _ => new FixedWindowRateLimiterOptions { PermitLimit = perSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 });

@@ -95,6 +95,23 @@ public sealed class FrontDoorTests
     }
 
     [Fact]
+    public async Task Health_UnderABurstPastEveryLimit_IsNeverRefused()
+    {
+        await using var factory = Host(("RateLimits:ManagementPerSecond", "1"), ("RateLimits:ProtocolPerSecond", "1"));
+        using var probe = factory.CreateServiceClient("203.0.113.43");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => probe.Http.GetAsync("/health/live")));
+        var discovery = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => probe.Http.GetAsync("/.well-known/openid-configuration")));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Contains(discovery, r => r.StatusCode == HttpStatusCode.TooManyRequests); // everything else has a budget
+        foreach (var response in responses.Concat(discovery))
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task TokenEndpoint_PastTheRateLimit_Is429()
     {
         await using var factory = Host(("RateLimits:ProtocolPerSecond", "3"));
