@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OpenIddict.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
+using TokenService.Data;
 
 namespace TokenService.OAuth;
 
@@ -22,6 +23,30 @@ public sealed class SingleWriteTokenStore(
     : OpenIddictEntityFrameworkCoreTokenStore<OpenIddictEntityFrameworkCoreToken, OpenIddictEntityFrameworkCoreApplication,
         OpenIddictEntityFrameworkCoreAuthorization, string>(cache, context, options)
 {
+    private static readonly Func<TokenServiceDbContext, string, Task<OpenIddictEntityFrameworkCoreToken?>> ByReferenceId =
+        EF.CompileAsyncQuery((TokenServiceDbContext db, string referenceId) =>
+            db.Set<OpenIddictEntityFrameworkCoreToken>().Include(t => t.Application).Include(t => t.Authorization).AsTracking()
+                .FirstOrDefault(t => t.ReferenceId == referenceId));
+
+    /// <summary>
+    /// The lookup of every token presented (introspection on a cache miss, bearer tokens on the management API), as a
+    /// compiled query: the same query as OpenIddict's, without translating it again on every call.
+    /// </summary>
+    public override async ValueTask<OpenIddictEntityFrameworkCoreToken?> FindByReferenceIdAsync(string identifier, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(identifier);
+        var db = (TokenServiceDbContext)await Context.GetDbContextAsync(cancellationToken);
+        foreach (var entry in db.ChangeTracker.Entries<OpenIddictEntityFrameworkCoreToken>())
+        {
+            if (string.Equals(entry.Entity.ReferenceId, identifier, StringComparison.Ordinal))
+            {
+                return entry.Entity;
+            }
+        }
+
+        return await ByReferenceId(db, identifier);
+    }
+
     public override async ValueTask CreateAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
