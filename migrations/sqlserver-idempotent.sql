@@ -416,7 +416,7 @@ GO
 BEGIN TRANSACTION;
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261128051127_AuditEvents'
+    WHERE [MigrationId] = N'20261128054734_AuditEvents'
 )
 BEGIN
     CREATE TABLE [AuditEvents] (
@@ -434,7 +434,15 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261128051127_AuditEvents'
+    WHERE [MigrationId] = N'20261128054734_AuditEvents'
+)
+BEGIN
+    CREATE INDEX [IX_AuditEvents_At] ON [AuditEvents] ([At]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261128054734_AuditEvents'
 )
 BEGIN
     CREATE INDEX [IX_AuditEvents_OrganizationId_Id] ON [AuditEvents] ([OrganizationId], [Id]);
@@ -442,11 +450,11 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261128051127_AuditEvents'
+    WHERE [MigrationId] = N'20261128054734_AuditEvents'
 )
 BEGIN
     INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
-    VALUES (N'20261128051127_AuditEvents', N'10.0.15');
+    VALUES (N'20261128054734_AuditEvents', N'10.0.15');
 END;
 
 COMMIT;

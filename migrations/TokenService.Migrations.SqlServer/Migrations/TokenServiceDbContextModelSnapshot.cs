@@ -430,6 +430,8 @@ namespace TokenService.Migrations.SqlServer.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("At");
+
                     b.HasIndex("OrganizationId", "Id");
 
                     b.ToTable("AuditEvents", (string)null);

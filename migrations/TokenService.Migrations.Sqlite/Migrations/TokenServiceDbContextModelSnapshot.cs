@@ -419,6 +419,8 @@ namespace TokenService.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("At");
+
                     b.HasIndex("OrganizationId", "Id");
 
                     b.ToTable("AuditEvents", (string)null);

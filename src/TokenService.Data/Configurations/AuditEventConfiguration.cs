@@ -19,5 +19,8 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
 
         // An organization's events, newest first, page by page.
         builder.HasIndex(e => new { e.OrganizationId, e.Id });
+
+        // Retention deletes by age.
+        builder.HasIndex(e => e.At);
     }
 }

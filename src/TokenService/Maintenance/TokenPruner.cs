@@ -57,26 +57,29 @@ public sealed partial class TokenPruner(
         var threshold = (clock.GetUtcNow() - settings.MinimumAge).UtcDateTime;
         var tokens = db.Set<OpenIddictEntityFrameworkCoreToken>();
         var deleted = await DeleteInBatchesAsync(
-            tokens.Where(t => t.ExpirationDate != null && t.ExpirationDate < threshold), settings.BatchSize, cancellationToken);
+            tokens.Where(t => t.ExpirationDate != null && t.ExpirationDate < threshold).OrderBy(t => t.Id), settings.BatchSize, cancellationToken);
         deleted += await DeleteInBatchesAsync(
-            tokens.Where(t => t.Status != Statuses.Valid && t.CreationDate < threshold), settings.BatchSize, cancellationToken);
-        if (deleted > 0)
+            tokens.Where(t => t.Status != Statuses.Valid && t.CreationDate < threshold).OrderBy(t => t.Id), settings.BatchSize, cancellationToken);
+
+        var auditThreshold = (clock.GetUtcNow() - settings.AuditRetention).ToUnixTimeMilliseconds();
+        var audits = await DeleteInBatchesAsync(
+            db.AuditEvents.Where(e => e.At < auditThreshold).OrderBy(e => e.Id), settings.BatchSize, cancellationToken);
+        if (deleted > 0 || audits > 0)
         {
-            Log.Pruned(logger, deleted);
+            Log.Pruned(logger, deleted, audits);
         }
 
         return deleted;
     }
 
-    private static async Task<int> DeleteInBatchesAsync(
-        IQueryable<OpenIddictEntityFrameworkCoreToken> doomed, int batchSize, CancellationToken cancellationToken)
+    private static async Task<int> DeleteInBatchesAsync<T>(IOrderedQueryable<T> doomed, int batchSize, CancellationToken cancellationToken)
     {
         var total = 0;
         int deleted;
         do
         {
             // One short statement per batch: locks stay few and brief, so concurrent token writes are not stalled.
-            deleted = await doomed.OrderBy(t => t.Id).Take(batchSize).ExecuteDeleteAsync(cancellationToken);
+            deleted = await doomed.Take(batchSize).ExecuteDeleteAsync(cancellationToken);
             total += deleted;
         }
         while (deleted == batchSize);
@@ -86,8 +89,8 @@ public sealed partial class TokenPruner(
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Count} expired or revoked tokens.")]
-        public static partial void Pruned(ILogger logger, int count);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Count} expired or revoked tokens and {Audits} audit events past retention.")]
+        public static partial void Pruned(ILogger logger, int count, int audits);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Token pruning failed; it will be retried.")]
         public static partial void Failed(ILogger logger, Exception exception);

@@ -23,4 +23,8 @@ public sealed class PruningOptions
     /// <summary>Rows deleted per statement: short transactions that never hold many locks.</summary>
     [Range(1, 100_000, ErrorMessage = "Pruning:BatchSize must be between 1 and 100000.")]
     public int BatchSize { get; set; } = 1_000;
+
+    /// <summary>Audit events older than this are deleted by the same runs.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "Pruning:AuditRetention must be between 1.00:00:00 and 3650.00:00:00.")]
+    public TimeSpan AuditRetention { get; set; } = TimeSpan.FromDays(90);
 }

@@ -36,6 +36,30 @@ public sealed class PruningTests
     }
 
     [Fact]
+    public async Task PruneOnce_AuditEventsPastRetention_AreDeleted_NewerOnesKept()
+    {
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?>(Settings) { ["Pruning:AuditRetention"] = "2.00:00:00" });
+        using var client = factory.CreateServiceClient();
+        await IssueAsync(client);
+        var old = await CountAuditsAsync(factory);
+
+        factory.Clock.Advance(TimeSpan.FromDays(1));
+        await IssueAsync(client);
+        var all = await CountAuditsAsync(factory);
+        factory.Clock.Advance(TimeSpan.FromDays(1.5));
+        await factory.Services.GetRequiredService<TokenPruner>().PruneOnceAsync(CancellationToken.None);
+
+        Assert.True(old > 0);
+        Assert.Equal(all - old, await CountAuditsAsync(factory));
+    }
+
+    private static async Task<int> CountAuditsAsync(TokenServiceFactory factory)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>().AuditEvents.CountAsync();
+    }
+
+    [Fact]
     public async Task PruneOnce_BeforeMinimumAge_DeletesNothing()
     {
         await using var factory = new TokenServiceFactory(null, Settings);

@@ -11,7 +11,7 @@ using TokenService.Data;
 namespace TokenService.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(TokenServiceDbContext))]
-    [Migration("20261128051130_AuditEvents")]
+    [Migration("20261128054736_AuditEvents")]
     partial class AuditEvents
     {
         /// <inheritdoc />
@@ -421,6 +421,8 @@ namespace TokenService.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("At");
 
                     b.HasIndex("OrganizationId", "Id");
 

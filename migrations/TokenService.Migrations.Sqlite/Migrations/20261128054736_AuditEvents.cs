@@ -31,6 +31,11 @@ namespace TokenService.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_At",
+                table: "AuditEvents",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AuditEvents_OrganizationId_Id",
                 table: "AuditEvents",
                 columns: new[] { "OrganizationId", "Id" });

@@ -12,7 +12,7 @@ using TokenService.Data;
 namespace TokenService.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(TokenServiceDbContext))]
-    [Migration("20261128051127_AuditEvents")]
+    [Migration("20261128054734_AuditEvents")]
     partial class AuditEvents
     {
         /// <inheritdoc />
@@ -432,6 +432,8 @@ namespace TokenService.Migrations.SqlServer.Migrations
                         .HasColumnType("nvarchar(200)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("At");
 
                     b.HasIndex("OrganizationId", "Id");
 
