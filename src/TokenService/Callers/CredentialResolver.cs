@@ -145,9 +145,8 @@ public sealed class CredentialResolver(
             !await registry.VerifySecretAsync(clientId, secret, cancellationToken) ||
             await directory.FindAsync(clientId, cancellationToken) is not { } caller)
         {
-            attempts.RecordFailure(identity, address);
-            await audits.RecordAsync(Security.AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(clientId, cancellationToken),
-                "client:" + clientId, "client authentication failed", actor: "client:" + clientId);
+            await Security.BruteForceHandlers.RecordFailureAsync(attempts, audits, identity, address, clientId,
+                "client:" + clientId, "client authentication failed", cancellationToken);
             return CredentialResult.Fail(AuthFailure.InvalidClient(basic));
         }
 
@@ -201,10 +200,8 @@ public sealed record AuthFailure(int Status, string Error, string Description, s
     /// <summary>Too many failed attempts for this identity from this address: 429 with <c>Retry-After</c>.</summary>
     public static AuthFailure TooManyAttempts(TimeSpan wait)
     {
-        var seconds = (long)Math.Ceiling(wait.TotalSeconds);
-        return new(429, Security.BruteForceHandlers.Error,
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Too many failed attempts: retry after {seconds} seconds."),
-            null, TimeSpan.FromSeconds(seconds));
+        var seconds = Security.BruteForceHandlers.WholeSeconds(wait);
+        return new(429, Security.BruteForceHandlers.Error, Security.BruteForceHandlers.Refusal(seconds), null, TimeSpan.FromSeconds(seconds));
     }
 
     private const string BearerInvalidToken = "Bearer realm=\"TokenService\", error=\"invalid_token\"";

@@ -39,6 +39,8 @@ public static class OpenIddictExtensions
             }
         });
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeys>();
+        services.AddOptions<OpenIddictServerOptions>().Configure<IOptions<Options.TokenLifetimeOptions>>((o, tokens) =>
+            o.Issuer = tokens.Value.Issuer ?? o.Issuer);
 
         services.AddOpenIddict()
             .AddCore(options =>
@@ -56,11 +58,6 @@ public static class OpenIddictExtensions
                     .SetRevocationEndpointUris("revoke")
                     .SetConfigurationEndpointUris(".well-known/openid-configuration", ".well-known/oauth-authorization-server")
                     .SetJsonWebKeySetEndpointUris(".well-known/jwks");
-
-                if (builder.Configuration.GetValue<Uri?>($"{Options.TokenLifetimeOptions.Section}:{nameof(Options.TokenLifetimeOptions.Issuer)}") is { } issuer)
-                {
-                    options.SetIssuer(issuer);
-                }
 
                 options.AllowClientCredentialsFlow()
                     .AllowPasswordFlow()

@@ -23,8 +23,8 @@ public sealed class SingleWriteTokenStore(
     : OpenIddictEntityFrameworkCoreTokenStore<OpenIddictEntityFrameworkCoreToken, OpenIddictEntityFrameworkCoreApplication,
         OpenIddictEntityFrameworkCoreAuthorization, string>(cache, context, options)
 {
-    private static readonly Func<TokenServiceDbContext, string, Task<OpenIddictEntityFrameworkCoreToken?>> ByReferenceId =
-        EF.CompileAsyncQuery((TokenServiceDbContext db, string referenceId) =>
+    private static readonly Func<TokenServiceDbContext, string, CancellationToken, Task<OpenIddictEntityFrameworkCoreToken?>> ByReferenceId =
+        EF.CompileAsyncQuery((TokenServiceDbContext db, string referenceId, CancellationToken _) =>
             db.Set<OpenIddictEntityFrameworkCoreToken>().Include(t => t.Application).Include(t => t.Authorization).AsTracking()
                 .FirstOrDefault(t => t.ReferenceId == referenceId));
 
@@ -44,7 +44,7 @@ public sealed class SingleWriteTokenStore(
             }
         }
 
-        return await ByReferenceId(db, identifier);
+        return await ByReferenceId(db, identifier, cancellationToken);
     }
 
     public override async ValueTask CreateAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)

@@ -8,7 +8,8 @@ public static class OptionsExtensions
         ArgumentNullException.ThrowIfNull(builder);
         Bind<DatabaseOptions>(builder, DatabaseOptions.Section);
         Bind<SuperuserOptions>(builder, SuperuserOptions.Section);
-        Bind<TokenLifetimeOptions>(builder, TokenLifetimeOptions.Section);
+        Bind<TokenLifetimeOptions>(builder, TokenLifetimeOptions.Section)
+            .Validate(o => o.Issuer is null || o.Issuer.IsAbsoluteUri, "Tokens:Issuer must be an absolute URI.");
         Bind<RegistrationOptions>(builder, RegistrationOptions.Section);
         Bind<PruningOptions>(builder, PruningOptions.Section);
         Bind<KeysOptions>(builder, KeysOptions.Section);

@@ -55,8 +55,12 @@ public sealed class AuditLog(IHttpContextAccessor http, TokenInsertBatcher write
     /// <summary>The organization a client id belongs to, if it is one of ours.</summary>
     public async Task<Guid?> OrganizationOfClientAsync(string? clientId, CancellationToken cancellationToken = default) =>
         string.IsNullOrEmpty(clientId) || clientId.Length > 200 ? null :
-        (await directory.FindAsync(clientId, cancellationToken))?.OrgId ??
-        (await directory.FindUserAppAsync(clientId, cancellationToken))?.OrgId;
+
+        // A public client stands for no principal (the directory does not know it); its app does. Every other client
+        // is in the directory, and found ones are cached, so issuing a token costs no extra read.
+        clientId.StartsWith(ClientDirectory.PublicPrefix, StringComparison.Ordinal)
+            ? (await directory.FindUserAppAsync(clientId, cancellationToken))?.OrgId
+            : (await directory.FindAsync(clientId, cancellationToken))?.OrgId;
 
     /// <summary>The organization of an OpenIddict application row (any of our clients), by its id.</summary>
     public async Task<Guid?> OrganizationOfApplicationRowAsync(string? applicationId, CancellationToken cancellationToken = default) =>

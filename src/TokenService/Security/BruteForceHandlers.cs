@@ -56,6 +56,27 @@ public static class BruteForceHandlers
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
+    /// <summary>A wait in the whole seconds of a <c>Retry-After</c> header, never 0.</summary>
+    public static long WholeSeconds(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+
+    /// <summary>The error description of a brute-force refusal.</summary>
+    public static string Refusal(long seconds) =>
+        string.Create(CultureInfo.InvariantCulture, $"Too many failed attempts: retry after {seconds} seconds.");
+
+    /// <summary>
+    /// A failed authentication, wherever it happened: counted against the identity and the address, and audited
+    /// under the organization of the client that was tried.
+    /// </summary>
+    public static async Task RecordFailureAsync(FailedAttempts attempts, AuditLog audits, string identity, IPAddress? address,
+        string? clientId, string actor, string detail, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attempts);
+        ArgumentNullException.ThrowIfNull(audits);
+        attempts.RecordFailure(identity, address);
+        await audits.RecordAsync(AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(clientId, cancellationToken),
+            actor, detail, actor: actor);
+    }
+
     /// <summary>The identity a failed client authentication counts against.</summary>
     public static string ClientIdentity(string? clientId) => "client\n" + clientId;
 
@@ -89,10 +110,9 @@ public static class BruteForceHandlers
                 : attempts.RetryAfter(address);
             if (wait is { } retryAfter)
             {
-                var seconds = (long)Math.Ceiling(retryAfter.TotalSeconds);
+                var seconds = WholeSeconds(retryAfter);
                 context.Transaction.Properties[RetryAfterProperty] = seconds;
-                context.Reject(Error, string.Create(CultureInfo.InvariantCulture,
-                    $"Too many failed attempts: retry after {seconds} seconds."));
+                context.Reject(Error, Refusal(seconds));
             }
 
             return default;
@@ -119,16 +139,12 @@ public static class BruteForceHandlers
             switch (context.Transaction.Response?.Error)
             {
                 case Errors.InvalidClient:
-                    attempts.RecordFailure(ClientIdentity(request.ClientId), address);
-                    var clientAudits = Audits();
-                    await clientAudits.RecordAsync(AuditKinds.AuthenticationFailed, await clientAudits.OrganizationOfClientAsync(request.ClientId),
-                        "client:" + request.ClientId, "client authentication failed", actor: "client:" + request.ClientId);
+                    await RecordFailureAsync(attempts, Audits(), ClientIdentity(request.ClientId), address, request.ClientId,
+                        "client:" + request.ClientId, "client authentication failed");
                     break;
                 case Errors.InvalidGrant when request.IsPasswordGrantType():
-                    attempts.RecordFailure(UserIdentity(request.ClientId, request.Username), address);
-                    var userAudits = Audits();
-                    await userAudits.RecordAsync(AuditKinds.AuthenticationFailed, await userAudits.OrganizationOfClientAsync(request.ClientId),
-                        "user:" + request.Username, "password grant refused", actor: "user:" + request.Username);
+                    await RecordFailureAsync(attempts, Audits(), UserIdentity(request.ClientId, request.Username), address, request.ClientId,
+                        "user:" + request.Username, "password grant refused");
                     break;
                 case null when context.Transaction.EndpointType == OpenIddictServerEndpointType.Token:
                     foreach (var identity in Identities(request))

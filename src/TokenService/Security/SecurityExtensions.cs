@@ -24,22 +24,25 @@ public static class SecurityExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var limits = builder.Configuration.GetSection(LimitsOptions.Section).Get<LimitsOptions>() ?? new LimitsOptions();
 
-        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
-        services.Configure<FormOptions>(o =>
+        // Every limit comes from the validated options, so a bad setting stops the start before any of these is built.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((o, limits) =>
+            o.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
+        services.AddOptions<FormOptions>().Configure<IOptions<LimitsOptions>>((o, limits) =>
         {
             // OAuth requests are a handful of short fields; anything else is refused before it is buffered.
             o.ValueCountLimit = 64;
             o.KeyLengthLimit = 256;
-            o.ValueLengthLimit = (int)Math.Min(limits.MaxRequestBodyBytes, int.MaxValue);
-            o.MultipartBodyLengthLimit = limits.MaxRequestBodyBytes;
+            o.ValueLengthLimit = (int)Math.Min(limits.Value.MaxRequestBodyBytes, int.MaxValue);
+            o.MultipartBodyLengthLimit = limits.Value.MaxRequestBodyBytes;
         });
-        services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
-        {
-            Timeout = limits.RequestTimeout,
-            TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
-        });
+        services.AddRequestTimeouts();
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<LimitsOptions>>((o, limits) =>
+            o.DefaultPolicy = new RequestTimeoutPolicy
+            {
+                Timeout = limits.Value.RequestTimeout,
+                TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+            });
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TransportOptions>>((o, transport) =>
         {
@@ -55,13 +58,14 @@ public static class SecurityExtensions
         services.AddOptions<HstsOptions>().Configure<IOptions<TransportOptions>>((o, transport) =>
             o.MaxAge = TimeSpan.FromDays(transport.Value.HstsMaxAgeDays));
 
-        services.AddRateLimiter(o =>
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((o, settings) =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, (string, IPAddress?)>(Partition);
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, (string, IPAddress?)>(context => Partition(context, settings.Value));
             o.OnRejected = async (context, cancellationToken) =>
             {
-                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)) : 1;
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? BruteForceHandlers.WholeSeconds(wait) : 1;
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 await context.HttpContext.Response.WriteAsJsonAsync(
                     new ApiError(BruteForceHandlers.Error, "Too many requests from this address: slow down."), cancellationToken);
@@ -70,9 +74,8 @@ public static class SecurityExtensions
         return builder;
     }
 
-    private static RateLimitPartition<(string, IPAddress?)> Partition(HttpContext context)
+    private static RateLimitPartition<(string, IPAddress?)> Partition(HttpContext context, RateLimitOptions settings)
     {
-        var settings = context.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
         var path = context.Request.Path.Value ?? "";
 
         // Health probes come from the platform and must never be throttled.
@@ -114,7 +117,8 @@ public static class SecurityExtensions
 
         app.UseRateLimiter();
         app.UseRequestTimeouts();
-        app.Use(RefuseOversizedBodies);
+        var limit = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxRequestBodyBytes;
+        app.Use((context, next) => RefuseOversizedBodies(context, next, limit));
         return app;
     }
 
@@ -137,9 +141,8 @@ public static class SecurityExtensions
     /// A declared length over the limit is answered 413 at once, before any of it is read; bodies without a length
     /// are cut off at the same size by the server's own limit.
     /// </summary>
-    private static Task RefuseOversizedBodies(HttpContext context, RequestDelegate next)
+    private static Task RefuseOversizedBodies(HttpContext context, RequestDelegate next, long limit)
     {
-        var limit = context.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
         {
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
