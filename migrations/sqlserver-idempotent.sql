@@ -460,3 +460,50 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201134126_SharedLimits'
+)
+BEGIN
+    CREATE TABLE [FailureCounters] (
+        [Key] varchar(64) NOT NULL,
+        [WindowStart] bigint NOT NULL,
+        [Count] int NOT NULL,
+        [ExpiresAt] bigint NOT NULL,
+        CONSTRAINT [PK_FailureCounters] PRIMARY KEY ([Key])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201134126_SharedLimits'
+)
+BEGIN
+    CREATE TABLE [ServiceInstances] (
+        [Id] varchar(32) NOT NULL,
+        [LastSeen] bigint NOT NULL,
+        CONSTRAINT [PK_ServiceInstances] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201134126_SharedLimits'
+)
+BEGIN
+    CREATE INDEX [IX_FailureCounters_ExpiresAt] ON [FailureCounters] ([ExpiresAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201134126_SharedLimits'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261201134126_SharedLimits', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

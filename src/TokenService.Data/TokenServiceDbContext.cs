@@ -26,6 +26,10 @@ public sealed class TokenServiceDbContext(DbContextOptions<TokenServiceDbContext
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    public DbSet<FailureCounter> FailureCounters => Set<FailureCounter>();
+
+    public DbSet<ServiceInstance> ServiceInstances => Set<ServiceInstance>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);

@@ -8,36 +8,46 @@ using TokenService.OAuth;
 using TokenService.Options;
 using TokenService.Security;
 
-var builder = WebApplication.CreateBuilder(args);
-
-builder.AddTokenServiceOptions();
-builder.AddTokenServiceData();
-builder.AddTokenServiceOpenIddict();
-builder.AddTokenServiceCallers();
-builder.AddTokenServiceManagement();
-builder.AddTokenServiceMaintenance();
-builder.AddTokenServiceHosting();
-builder.AddTokenServiceSecurity();
-
-var app = builder.Build();
-
-if (args is ["migrate", ..])
+try
 {
-    return await app.RunMigrateCommandAsync();
+    var builder = WebApplication.CreateBuilder(args);
+
+    builder.AddTokenServiceOptions();
+    builder.AddTokenServiceData();
+    builder.AddTokenServiceOpenIddict();
+    builder.AddTokenServiceCallers();
+    builder.AddTokenServiceManagement();
+    builder.AddTokenServiceMaintenance();
+    builder.AddTokenServiceHosting();
+    builder.AddTokenServiceSecurity();
+
+    var app = builder.Build();
+
+    if (args is ["migrate", ..])
+    {
+        return await app.RunMigrateCommandAsync();
+    }
+
+    app.ValidateSettings();
+    app.UseTokenServiceSecurity();
+    app.UseTokenServiceHosting();
+    app.UseUsergridTokenPaths();
+    app.UseRouting();
+    app.UseAuthentication();
+    app.MapManagementApi();
+    app.MapAccessCheck();
+    app.MapBenchEndpoints();
+
+    await app.InitializeDatabaseAsync();
+    await app.RunAsync();
+    return Environment.ExitCode;
 }
-
-app.UseTokenServiceSecurity();
-app.UseTokenServiceHosting();
-app.UseUsergridTokenPaths();
-app.UseRouting();
-app.UseAuthentication();
-app.MapManagementApi();
-app.MapAccessCheck();
-app.MapBenchEndpoints();
-
-await app.InitializeDatabaseAsync();
-await app.RunAsync();
-return 0;
+catch (Exception exception) when (InvalidSettingException.Describe(exception) is { } message)
+{
+    // A bad setting is the operator's to fix: one line naming it, exit code 1, no stack trace.
+    await Console.Error.WriteLineAsync(message);
+    return 1;
+}
 
 /// <summary>Entry point; public so that integration tests can host it through WebApplicationFactory.</summary>
 public partial class Program;

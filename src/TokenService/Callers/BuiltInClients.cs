@@ -18,6 +18,12 @@ public sealed class BuiltInClients(
     public async Task EnsureRegisteredAsync(CancellationToken cancellationToken = default)
     {
         await EnsureSuperuserAsync(cancellationToken);
+        await EnsureManagementClientAsync(cancellationToken);
+    }
+
+    /// <summary>The public client admin users sign in through; needs no setting, so the <c>migrate</c> command registers it.</summary>
+    public async Task EnsureManagementClientAsync(CancellationToken cancellationToken = default)
+    {
         if (await applications.FindByClientIdAsync(ClientDirectory.ManagementClientId, cancellationToken) is null)
         {
             try

@@ -13,16 +13,7 @@ public static partial class DataExtensions
     public static IHostApplicationBuilder AddTokenServiceData(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var provider = builder.Configuration.GetValue(
-            $"{DatabaseOptions.Section}:{nameof(DatabaseOptions.Provider)}", DatabaseProvider.Sqlite);
-        var connectionString = builder.Configuration.GetConnectionString("TokenService");
-
-        if (provider == DatabaseProvider.SqlServer && string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                "ConnectionStrings:TokenService is required when Database:Provider is SqlServer.");
-        }
-
+        var (provider, connectionString) = ReadDatabaseSettings(builder.Configuration);
         var writeGate = new SqliteWriteGate();
 
         // Pooled contexts: every request takes several, and building one costs more than renting it.
@@ -32,69 +23,88 @@ public static partial class DataExtensions
             _ = provider switch
             {
                 DatabaseProvider.SqlServer => options.UseSqlServer(connectionString, Migrations.SqlServer.Provider.Configure),
-                _ => options.UseSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqliteConnection : connectionString,
-                    Migrations.Sqlite.Provider.Configure).AddInterceptors(writeGate),
+                DatabaseProvider.PostgreSql => options.UseNpgsql(connectionString, Migrations.PostgreSql.Provider.Configure),
+                _ => options.UseSqlite(connectionString, Migrations.Sqlite.Provider.Configure).AddInterceptors(writeGate),
             };
             options.UseOpenIddict();
         });
+        builder.Services.AddSingleton<DatabaseReadiness>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseReadiness>());
         return builder;
     }
 
     /// <summary>
-    /// Prepares the database at start: applies pending migrations where <c>Database:AutoMigrate</c> says so, then
-    /// registers the service's own clients. With migrations pending (SQL Server, nobody applied them yet) the service
-    /// still starts, but <c>/health/ready</c> fails until they are applied and the service restarted.
+    /// The provider and its connection string, refused with a message naming the setting when they cannot work: a
+    /// server database never falls back to the embedded file's connection string.
+    /// </summary>
+    private static (DatabaseProvider Provider, string ConnectionString) ReadDatabaseSettings(IConfiguration configuration)
+    {
+        var key = $"{DatabaseOptions.Section}:{nameof(DatabaseOptions.Provider)}";
+        var value = configuration[key];
+        var provider = DatabaseProvider.Sqlite;
+        if (!string.IsNullOrWhiteSpace(value) &&
+            (!Enum.TryParse(value, ignoreCase: true, out provider) || !Enum.IsDefined(provider) || value.Trim().All(char.IsAsciiDigit)))
+        {
+            throw new InvalidSettingException(
+                $"{key} must be one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())} (it is '{value}').");
+        }
+
+        var connectionString = configuration.GetConnectionString("TokenService");
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            return (provider, string.IsNullOrWhiteSpace(connectionString) ? DefaultSqliteConnection : connectionString);
+        }
+
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidSettingException(
+                $"ConnectionStrings:TokenService is required when {key} is {provider} (ConnectionStrings__TokenService=...).");
+        }
+
+        return (provider, connectionString);
+    }
+
+    /// <summary>
+    /// The first attempt to prepare the database, before the service takes requests: when the database answers, the
+    /// service starts ready. When it does not (down, or migrations pending) the service starts anyway, answers 503
+    /// and keeps trying (<see cref="DatabaseReadiness"/>). A setting that cannot work (a wrong Keys:ProtectionKey)
+    /// throws <see cref="InvalidSettingException"/>, which ends the start.
     /// </summary>
     public static async Task InitializeDatabaseAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
-        if (scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.ShouldAutoMigrate)
-        {
-            await MigrateAsync(db);
-        }
-        else if ((await db.Database.GetPendingMigrationsAsync()).Any())
-        {
-            Log.PendingMigrations(app.Logger);
-            return;
-        }
-
-        await scope.ServiceProvider.GetRequiredService<Callers.BuiltInClients>().EnsureRegisteredAsync();
-
-        // Load the keys now, so that a key that cannot be read (a wrong Keys:ProtectionKey) stops the start
-        // with its message instead of failing the first request.
-        _ = app.Services.GetRequiredService<IOptionsMonitor<OpenIddict.Server.OpenIddictServerOptions>>().CurrentValue;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await app.Services.GetRequiredService<DatabaseReadiness>().TryInitializeAsync(timeout.Token);
     }
 
-    /// <summary>The <c>migrate</c> command: applies pending migrations, registers the built-in clients, and exits.</summary>
+    /// <summary>
+    /// The <c>migrate</c> command: applies pending migrations, registers the built-in clients that need no other
+    /// setting, and exits. It needs only the database settings.
+    /// </summary>
     public static async Task<int> RunMigrateCommandAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
         var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
-        await MigrateAsync(db);
-        await scope.ServiceProvider.GetRequiredService<Callers.BuiltInClients>().EnsureRegisteredAsync();
+        await MigrateAsync(db, CancellationToken.None);
+        await scope.ServiceProvider.GetRequiredService<Callers.BuiltInClients>().EnsureManagementClientAsync();
         Log.Migrated(app.Logger, pending.Count);
         return 0;
     }
 
-    private static async Task MigrateAsync(TokenServiceDbContext db)
+    internal static async Task MigrateAsync(TokenServiceDbContext db, CancellationToken cancellationToken)
     {
-        await db.Database.MigrateAsync();
+        await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {
             // WAL lets readers proceed while a write commits; it is a property of the file, so set once.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Error, Message = "The database has pending migrations: apply them (TokenService migrate, or the idempotent script) and restart.")]
-        public static partial void PendingMigrations(ILogger logger);
-
         [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Count} migration(s).")]
         public static partial void Migrated(ILogger logger, int count);
     }

@@ -79,6 +79,10 @@ public static class HostingExtensions
         app.UseHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.UseHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealthAsync });
         app.UseTokenServiceOpenApi();
+
+        // Nothing but health (and the documentation) passes until the database is ready: see DatabaseReadiness.
+        var readiness = app.Services.GetRequiredService<DatabaseReadiness>();
+        app.Use((context, next) => readiness.IsReady ? next(context) : WriteUnavailableAsync(context.Response, readiness.Reason));
         return app;
     }
 
@@ -126,6 +130,15 @@ public static class HostingExtensions
         return response.WriteAsJsonAsync(error, context.HttpContext.RequestAborted);
     }
 
+    /// <summary>503 with the JSON error body and <c>Retry-After</c>: the database is not there now, try again shortly.</summary>
+    private static Task WriteUnavailableAsync(HttpResponse response, string? reason)
+    {
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.RetryAfter = "1";
+        return response.WriteAsJsonAsync(new ApiError("temporarily_unavailable",
+            "The service cannot reach its database right now; retry shortly." + (reason is null ? "" : " " + reason)));
+    }
+
     /// <summary>Turns request-shaped failures into a 400 with the service's error body; anything else is a plain 500 without details.</summary>
     private sealed class BadRequestHandler : IExceptionHandler
     {
@@ -139,6 +152,13 @@ public static class HostingExtensions
                 await httpContext.Response.WriteAsJsonAsync(
                     new ApiError("invalid_request", "The request is malformed: check its JSON body, content type and parameters."),
                     cancellationToken);
+                return true;
+            }
+
+            // The database is down or restarting: nothing was done that was acknowledged, and the client may retry.
+            if (DatabaseReadiness.IsUnavailable(exception))
+            {
+                await WriteUnavailableAsync(httpContext.Response, null);
                 return true;
             }
 

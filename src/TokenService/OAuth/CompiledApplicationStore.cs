@@ -20,9 +20,9 @@ public sealed class CompiledApplicationStore(
     : OpenIddictEntityFrameworkCoreApplicationStore<OpenIddictEntityFrameworkCoreApplication, OpenIddictEntityFrameworkCoreAuthorization,
         OpenIddictEntityFrameworkCoreToken, string>(cache, context, options)
 {
-    private static readonly Func<TokenServiceDbContext, string, CancellationToken, Task<OpenIddictEntityFrameworkCoreApplication?>> ByClientId =
-        EF.CompileAsyncQuery((TokenServiceDbContext db, string clientId, CancellationToken _) =>
-            db.Set<OpenIddictEntityFrameworkCoreApplication>().AsTracking().FirstOrDefault(application => application.ClientId == clientId));
+    private static readonly CompiledQuery<Func<TokenServiceDbContext, string, CancellationToken, Task<OpenIddictEntityFrameworkCoreApplication?>>> ByClientId =
+        new(() => EF.CompileAsyncQuery((TokenServiceDbContext db, string clientId, CancellationToken _) =>
+            db.Set<OpenIddictEntityFrameworkCoreApplication>().AsTracking().FirstOrDefault(application => application.ClientId == clientId)));
 
     public override async ValueTask<OpenIddictEntityFrameworkCoreApplication?> FindByClientIdAsync(string identifier, CancellationToken cancellationToken)
     {
@@ -38,6 +38,6 @@ public sealed class CompiledApplicationStore(
             }
         }
 
-        return await ByClientId(db, identifier, cancellationToken);
+        return await ByClientId.For(db)(db, identifier, cancellationToken);
     }
 }

@@ -96,8 +96,8 @@ internal sealed class ServerKeys(IServiceScopeFactory scopes, IOptions<KeysOptio
 
         if (protection is null)
         {
-            throw new InvalidOperationException(
-                $"The stored key '{id}' is encrypted: set Keys:ProtectionKey to the key it was encrypted with.");
+            throw new InvalidSettingException(
+                $"Keys:ProtectionKey is required: the stored key '{id}' is encrypted: set Keys:ProtectionKey to the key it was encrypted with.");
         }
 
         var blob = Convert.FromBase64String(material[ProtectedPrefix.Length..]);
@@ -111,8 +111,8 @@ internal sealed class ServerKeys(IServiceScopeFactory scopes, IOptions<KeysOptio
         }
         catch (AuthenticationTagMismatchException exception)
         {
-            throw new InvalidOperationException(
-                $"The stored key '{id}' cannot be decrypted with Keys:ProtectionKey: it was encrypted with another key.", exception);
+            throw new InvalidSettingException(
+                $"Keys:ProtectionKey does not decrypt the stored key '{id}': set the key it was encrypted with.", exception);
         }
 
         return key;

@@ -23,10 +23,10 @@ public sealed class SingleWriteTokenStore(
     : OpenIddictEntityFrameworkCoreTokenStore<OpenIddictEntityFrameworkCoreToken, OpenIddictEntityFrameworkCoreApplication,
         OpenIddictEntityFrameworkCoreAuthorization, string>(cache, context, options)
 {
-    private static readonly Func<TokenServiceDbContext, string, CancellationToken, Task<OpenIddictEntityFrameworkCoreToken?>> ByReferenceId =
-        EF.CompileAsyncQuery((TokenServiceDbContext db, string referenceId, CancellationToken _) =>
+    private static readonly CompiledQuery<Func<TokenServiceDbContext, string, CancellationToken, Task<OpenIddictEntityFrameworkCoreToken?>>> ByReferenceId =
+        new(() => EF.CompileAsyncQuery((TokenServiceDbContext db, string referenceId, CancellationToken _) =>
             db.Set<OpenIddictEntityFrameworkCoreToken>().Include(t => t.Application).Include(t => t.Authorization).AsTracking()
-                .FirstOrDefault(t => t.ReferenceId == referenceId));
+                .FirstOrDefault(t => t.ReferenceId == referenceId)));
 
     /// <summary>
     /// The lookup of every token presented (introspection on a cache miss, bearer tokens on the management API), as a
@@ -44,7 +44,7 @@ public sealed class SingleWriteTokenStore(
             }
         }
 
-        return await ByReferenceId(db, identifier, cancellationToken);
+        return await ByReferenceId.For(db)(db, identifier, cancellationToken);
     }
 
     public override async ValueTask CreateAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken)

@@ -13,11 +13,11 @@ namespace TokenService.OAuth;
 /// </summary>
 public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOptions> options)
 {
-    private static readonly Func<TokenServiceDbContext, Guid, CancellationToken, Task<long?>> OrgTtl = EF.CompileAsyncQuery(
-        (TokenServiceDbContext db, Guid id, CancellationToken _) => db.Organizations.AsNoTracking().Where(o => o.Id == id).Select(o => o.AccessTokenTtl).FirstOrDefault());
+    private static readonly CompiledQuery<Func<TokenServiceDbContext, Guid, CancellationToken, Task<long?>>> OrgTtl = new(() => EF.CompileAsyncQuery(
+        (TokenServiceDbContext db, Guid id, CancellationToken _) => db.Organizations.AsNoTracking().Where(o => o.Id == id).Select(o => o.AccessTokenTtl).FirstOrDefault()));
 
-    private static readonly Func<TokenServiceDbContext, Guid, CancellationToken, Task<long?>> AppTtl = EF.CompileAsyncQuery(
-        (TokenServiceDbContext db, Guid id, CancellationToken _) => db.Applications.AsNoTracking().Where(a => a.Id == id).Select(a => a.AccessTokenTtl).FirstOrDefault());
+    private static readonly CompiledQuery<Func<TokenServiceDbContext, Guid, CancellationToken, Task<long?>>> AppTtl = new(() => EF.CompileAsyncQuery(
+        (TokenServiceDbContext db, Guid id, CancellationToken _) => db.Applications.AsNoTracking().Where(a => a.Id == id).Select(a => a.AccessTokenTtl).FirstOrDefault()));
 
     /// <summary>Decides the lifetime of a token about to be issued to <paramref name="principal"/>.</summary>
     public async Task<TtlDecision> DecideAsync(Caller principal, string? requestedTtl, CancellationToken cancellationToken = default)
@@ -27,8 +27,8 @@ public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOp
         // runs once per issued token.
         var configured = principal.Type switch
         {
-            PrincipalType.OrgClient when principal.OrgId is { } org => await OrgTtl(db, org, cancellationToken),
-            PrincipalType.AppClient or PrincipalType.AppUser when principal.AppId is { } app => await AppTtl(db, app, cancellationToken),
+            PrincipalType.OrgClient when principal.OrgId is { } org => await OrgTtl.For(db)(db, org, cancellationToken),
+            PrincipalType.AppClient or PrincipalType.AppUser when principal.AppId is { } app => await AppTtl.For(db)(db, app, cancellationToken),
             _ => null,
         };
         return Decide(configured ?? options.Value.DefaultTtl, requestedTtl);

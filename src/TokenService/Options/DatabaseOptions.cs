@@ -7,13 +7,16 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    /// <summary><c>Sqlite</c> (embedded default) or <c>SqlServer</c> (production, with <c>ConnectionStrings:TokenService</c>).</summary>
+    /// <summary>
+    /// <c>Sqlite</c> (embedded default), <c>SqlServer</c> or <c>PostgreSql</c> (server databases, each with its own
+    /// <c>ConnectionStrings:TokenService</c>).
+    /// </summary>
     [EnumDataType(typeof(DatabaseProvider))]
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
     /// <summary>
     /// Apply pending migrations when the service starts. Unset means: yes for the embedded SQLite file, no for
-    /// SQL Server, where a DBA applies the idempotent script or runs <c>TokenService migrate</c> once per release.
+    /// the server databases, where a DBA applies the idempotent script or runs <c>TokenService migrate</c> once per release.
     /// </summary>
     public bool? AutoMigrate { get; set; }
 
@@ -26,4 +29,5 @@ public enum DatabaseProvider
 {
     Sqlite,
     SqlServer,
+    PostgreSql,
 }

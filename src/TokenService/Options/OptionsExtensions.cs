@@ -22,6 +22,16 @@ public static class OptionsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Validates every setting now, before anything starts, so that a bad one ends the start with its message (the
+    /// host would otherwise log it as a crash with a stack trace).
+    /// </summary>
+    public static void ValidateSettings(this IHost app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+    }
+
     private static Microsoft.Extensions.Options.OptionsBuilder<TOptions> Bind<TOptions>(IHostApplicationBuilder builder, string section) where TOptions : class =>
         builder.Services.AddOptions<TOptions>()
             .Bind(builder.Configuration.GetSection(section))

@@ -18,6 +18,11 @@ public sealed class MigrationsTests
             .UseSqlServer("Server=(not-connected);Database=TokenService", TokenService.Migrations.SqlServer.Provider.Configure)
             .UseOpenIddict().Options);
 
+    private static TokenServiceDbContext PostgreSql() =>
+        new(new DbContextOptionsBuilder<TokenServiceDbContext>()
+            .UseNpgsql("Host=not-connected;Database=tokenservice", TokenService.Migrations.PostgreSql.Provider.Configure)
+            .UseOpenIddict().Options);
+
     private static TokenServiceDbContext Sqlite(string connection) =>
         new(new DbContextOptionsBuilder<TokenServiceDbContext>()
             .UseSqlite(connection, TokenService.Migrations.Sqlite.Provider.Configure)
@@ -30,6 +35,15 @@ public sealed class MigrationsTests
 
         Assert.False(db.Database.HasPendingModelChanges(),
             "The model has changes no SQL Server migration covers: run dotnet ef migrations add (see README).");
+    }
+
+    [Fact]
+    public void PostgreSqlMigrations_CoverTheModel_NoPendingChanges()
+    {
+        using var db = PostgreSql();
+
+        Assert.False(db.Database.HasPendingModelChanges(),
+            "The model has changes no PostgreSQL migration covers: run dotnet ef migrations add (see README).");
     }
 
     [Fact]
@@ -82,6 +96,19 @@ public sealed class MigrationsTests
         Assert.Contains("CREATE INDEX [IX_OpenIddictTokens_Subject]", generated, StringComparison.Ordinal);
         Assert.True(Normalize(checkedIn) == Normalize(generated),
             "migrations/sqlserver-idempotent.sql is stale: regenerate it with the command in the README.");
+    }
+
+    [Fact]
+    public void PostgreSqlIdempotentScript_InTheRepository_IsTheOneTheMigrationsGenerate()
+    {
+        using var db = PostgreSql();
+        var generated = db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent);
+
+        var checkedIn = File.ReadAllText(Path.Combine(RepositoryRoot(), "migrations", "postgresql-idempotent.sql"));
+
+        Assert.Contains("IF NOT EXISTS", generated, StringComparison.Ordinal);
+        Assert.True(Normalize(checkedIn) == Normalize(generated),
+            "migrations/postgresql-idempotent.sql is stale: regenerate it with the command in the README.");
     }
 
     private static string Normalize(string script) => script.Replace("\r\n", "\n", StringComparison.Ordinal).Trim('\uFEFF', '\n', ' ');

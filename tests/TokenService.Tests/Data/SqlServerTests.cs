@@ -17,7 +17,7 @@ public sealed class SqlServerTests
     [SqlServerFact]
     public async Task Migrations_OnAnEmptySqlServerDatabase_ApplyAndTheServiceIsReady()
     {
-        await using var factory = new TokenServiceFactory(null, null, sqlServer: true);
+        await using var factory = new TokenServiceFactory(null, null, TestEngine.SqlServer);
         using var client = factory.CreateServiceClient();
 
         using var ready = await client.Http.GetAsync("/health/ready");
@@ -32,7 +32,7 @@ public sealed class SqlServerTests
     [SqlServerFact]
     public async Task ClientAndUserFlows_OnSqlServer_Work()
     {
-        await using var factory = new TokenServiceFactory(null, null, sqlServer: true);
+        await using var factory = new TokenServiceFactory(null, null, TestEngine.SqlServer);
         using var client = factory.CreateServiceClient();
         var org = await client.CreateOrgAsync();
         await client.CreateAppUserAsync(org, "sandbox", "bob");
@@ -53,8 +53,8 @@ public sealed class SqlServerTests
     public async Task TwoInstances_OnOneSqlServerDatabase_ShareKeysAndRevocations()
     {
         var database = Guid.NewGuid().ToString("N");
-        await using var first = new TokenServiceFactory(database, null, sqlServer: true);
-        await using var second = new TokenServiceFactory(database, null, sqlServer: true);
+        await using var first = new TokenServiceFactory(database, null, TestEngine.SqlServer);
+        await using var second = new TokenServiceFactory(database, null, TestEngine.SqlServer);
         using var a = first.CreateServiceClient();
         using var b = second.CreateServiceClient();
         var org = await a.CreateOrgAsync();
@@ -68,7 +68,7 @@ public sealed class SqlServerTests
     [SqlServerFact]
     public async Task Pruning_OnSqlServer_DeletesExpiredKeepsLive()
     {
-        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?> { ["Pruning:BatchSize"] = "2", ["Pruning:MinimumAge"] = "00:01:00" }, sqlServer: true);
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?> { ["Pruning:BatchSize"] = "2", ["Pruning:MinimumAge"] = "00:01:00" }, TestEngine.SqlServer);
         using var client = factory.CreateServiceClient();
         var org = await client.CreateOrgAsync();
         for (var i = 0; i < 3; i++)

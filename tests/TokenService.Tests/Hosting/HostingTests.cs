@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using TokenService.Tests.Infrastructure;
 
 namespace TokenService.Tests.Hosting;
@@ -48,33 +47,6 @@ public sealed class HostingTests(TokenServiceFactory factory) : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    [Theory]
-    [InlineData("Superuser:Password", "short", "Superuser:Password")]
-    [InlineData("Superuser:Username", "org_evil", "Superuser:Username")]
-    [InlineData("Superuser:Username", "management", "Superuser:Username")]
-    [InlineData("Tokens:DefaultTtl", "-5", "Tokens:DefaultTtl")]
-    [InlineData("Database:Provider", "Oracle", "Database")]
-    public void Start_WithBadSetting_FailsNamingIt(string key, string value, string named)
-    {
-        using var bad = new TokenServiceFactory(null, new Dictionary<string, string?> { [key] = value });
-
-        var error = Record.Exception(() => bad.CreateClient());
-
-        Assert.NotNull(error);
-        Assert.Contains(named, Flatten(error), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Start_WithoutSuperuserPassword_FailsNamingIt()
-    {
-        using var bad = new TokenServiceFactory(null, new Dictionary<string, string?> { ["Superuser:Password"] = null });
-
-        var error = Record.Exception(() => bad.CreateClient());
-
-        Assert.IsType<OptionsValidationException>(error);
-        Assert.Contains("Superuser:Password", error.Message, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task MalformedJsonOrContentType_Is4xxWithErrorBody()
     {
@@ -118,9 +90,6 @@ public sealed class HostingTests(TokenServiceFactory factory) : IDisposable
         await ErrorAssert.HasErrorAsync(unknown, HttpStatusCode.NotFound, "service_resource_not_found");
         await ErrorAssert.HasErrorAsync(wrongMethod, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
     }
-
-    private static string Flatten(Exception error) =>
-        error.InnerException is null ? error.Message : error.Message + " " + Flatten(error.InnerException);
 
     public void Dispose() => _client.Dispose();
 }

@@ -3,10 +3,19 @@ using Testcontainers.MsSql;
 
 namespace TokenService.Tests.Infrastructure;
 
+/// <summary>The database engines test hosts can run on.</summary>
+public enum TestEngine
+{
+    Sqlite,
+    SqlServer,
+    PostgreSql,
+}
+
 /// <summary>
 /// Where test hosts keep their data. By default a SQLite file per database name; with
-/// <c>TOKENSERVICE_TEST_DATABASE=SqlServer</c> a database per name in one SQL Server container that
-/// Testcontainers starts for the whole run (this needs a Docker engine).
+/// <c>TOKENSERVICE_TEST_DATABASE=PostgreSql</c> a database per name on the run's throwaway PostgreSQL server
+/// (<see cref="PostgresServer"/>); with <c>TOKENSERVICE_TEST_DATABASE=SqlServer</c> a database per name in one
+/// SQL Server container that Testcontainers starts for the whole run (this needs a Docker engine).
 /// </summary>
 public static class TestDatabase
 {
@@ -17,18 +26,27 @@ public static class TestDatabase
 
     private static readonly Lazy<Task<MsSqlContainer>> Container = new(StartContainerAsync);
 
-    public static bool UsesSqlServer { get; } =
-        string.Equals(Environment.GetEnvironmentVariable(SwitchVariable), "SqlServer", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The engine the whole suite runs on (SQLite unless the switch says otherwise).</summary>
+    public static TestEngine Engine { get; } =
+        Enum.TryParse<TestEngine>(Environment.GetEnvironmentVariable(SwitchVariable), ignoreCase: true, out var engine) ? engine : TestEngine.Sqlite;
 
     /// <summary>The settings that point a host at the named database.</summary>
-    public static Dictionary<string, string?> Settings(string name, bool sqlServer) => sqlServer
-        ? new()
+    public static Dictionary<string, string?> Settings(string name, TestEngine engine) => engine switch
+    {
+        TestEngine.SqlServer => new()
         {
             ["Database:Provider"] = "SqlServer",
             ["Database:AutoMigrate"] = "true",
             ["ConnectionStrings:TokenService"] = SqlServerConnectionString(name),
-        }
-        : new() { ["ConnectionStrings:TokenService"] = $"Data Source={SqlitePath(name)}" };
+        },
+        TestEngine.PostgreSql => new()
+        {
+            ["Database:Provider"] = "PostgreSql",
+            ["Database:AutoMigrate"] = "true",
+            ["ConnectionStrings:TokenService"] = PostgresServer.Instance.ConnectionString("ts_" + name),
+        },
+        _ => new() { ["ConnectionStrings:TokenService"] = $"Data Source={SqlitePath(name)}" },
+    };
 
     public static string SqlitePath(string name) => Path.Combine(Path.GetTempPath(), $"tokenservice-test-{name}.db");
 

@@ -17,7 +17,7 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsDatabase;
-    private readonly bool _sqlServer;
+    private readonly TestEngine _engine;
 
     public TokenServiceFactory()
         : this(null, null)
@@ -26,13 +26,13 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
 
     /// <param name="database">A database name shared by hosts that must see the same data; null for a new one of its own.</param>
     /// <param name="settings">Settings on top of the test defaults.</param>
-    /// <param name="sqlServer">Use SQL Server (a Testcontainers database) whatever the suite-wide switch says.</param>
-    internal TokenServiceFactory(string? database, IDictionary<string, string?>? settings, bool? sqlServer = null)
+    /// <param name="engine">The database engine, whatever the suite-wide switch says.</param>
+    internal TokenServiceFactory(string? database, IDictionary<string, string?>? settings, TestEngine? engine = null)
     {
         _ownsDatabase = database is null;
         Database = database ?? Guid.NewGuid().ToString("N");
-        _sqlServer = sqlServer ?? TestDatabase.UsesSqlServer;
-        _settings = TestDatabase.Settings(Database, _sqlServer);
+        _engine = engine ?? TestDatabase.Engine;
+        _settings = TestDatabase.Settings(Database, _engine);
         _settings["Superuser:Password"] = SuperuserPassword;
 
         // Tests prune explicitly, with their own clock, rather than on a timer.
@@ -49,8 +49,11 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>The name of this host's database (a SQLite file, or a SQL Server database).</summary>
+    /// <summary>The name of this host's database (a SQLite file, or a PostgreSQL or SQL Server database).</summary>
     public string Database { get; }
+
+    /// <summary>Services a test adds or replaces (an EF Core interceptor, say), before the host is built.</summary>
+    internal Action<IServiceCollection>? ExtraServices { get; init; }
 
     /// <summary>The service's clock: tests move it instead of sleeping.</summary>
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
@@ -67,6 +70,7 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
         {
             services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
             services.AddSingleton<IStartupFilter, TestRemoteAddress>();
+            ExtraServices?.Invoke(services);
         });
     }
 
@@ -105,7 +109,7 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        if (_ownsDatabase && !_sqlServer)
+        if (_ownsDatabase && _engine == TestEngine.Sqlite)
         {
             TestDatabase.DeleteSqlite(Database);
         }

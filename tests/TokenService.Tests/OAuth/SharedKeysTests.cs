@@ -124,10 +124,6 @@ public sealed class SharedKeysTests
             await using var restarted = new TokenServiceFactory(database, settings);
             using var b = restarted.CreateServiceClient();
             Assert.True(await b.IsActiveAsync(org.Client, token));
-
-            await using var wrongKey = new TokenServiceFactory(database, new Dictionary<string, string?> { ["Keys:ProtectionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) });
-            var error = Record.Exception(() => wrongKey.CreateClient());
-            Assert.Contains("Keys:ProtectionKey", Flatten(error!), StringComparison.Ordinal);
         }
         finally
         {
@@ -154,21 +150,4 @@ public sealed class SharedKeysTests
         await using var scope = factory.Services.CreateAsyncScope();
         Assert.Empty(await scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>().ServerKeys.ToListAsync());
     }
-
-    [Theory]
-    [InlineData("Keys:EncryptionKey", "dG9vLXNob3J0")]
-    [InlineData("Keys:ProtectionKey", "not base64 at all")]
-    [InlineData("Keys:SigningKey", "dG9vLXNob3J0")]
-    public void Start_WithMalformedKey_FailsNamingIt(string key, string value)
-    {
-        using var bad = new TokenServiceFactory(null, new Dictionary<string, string?> { [key] = value });
-
-        var error = Record.Exception(() => bad.CreateClient());
-
-        Assert.NotNull(error);
-        Assert.Contains(key, Flatten(error), StringComparison.Ordinal);
-    }
-
-    private static string Flatten(Exception error) =>
-        error.InnerException is null ? error.Message : error.Message + " " + Flatten(error.InnerException);
 }

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using TokenService.Tests.Infrastructure;
@@ -35,7 +33,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         {
             for (var cycle = 0; cycle < Cycles; cycle++)
             {
-                using var service = await ServiceProcess.StartAsync(database);
+                using var service = await StartAsync(database);
                 if (app is null)
                 {
                     (org, app) = await SeedAsync(service.Http);
@@ -51,7 +49,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             }
 
             // Assert: a last start on the same database, then every answered outcome checked.
-            using var final = await ServiceProcess.StartAsync(database);
+            using var final = await StartAsync(database);
             var lostTokens = new List<string>();
             var lostRevocations = new List<string>();
             foreach (var token in issued.Keys.Where(t => !unsure.ContainsKey(t)))
@@ -165,88 +163,11 @@ public sealed class CrashTests(ITestOutputHelper output)
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>The built service, run as an operator runs it, on a free loopback port.</summary>
-    private sealed class ServiceProcess : IDisposable
+    private static Task<ServiceProcess> StartAsync(string database)
     {
-        private readonly Process _process;
-
-        private ServiceProcess(Process process, Uri address)
-        {
-            _process = process;
-            Address = address;
-            Http = new HttpClient { BaseAddress = address };
-        }
-
-        public Uri Address { get; }
-
-        public HttpClient Http { get; }
-
-        public static async Task<ServiceProcess> StartAsync(string database)
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-
-            var address = new Uri($"http://127.0.0.1:{port}");
-            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "TokenService.dll")])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-            start.Environment["ASPNETCORE_URLS"] = address.ToString();
-            start.Environment["ConnectionStrings__TokenService"] = $"Data Source={TestDatabase.SqlitePath(database)}";
-            start.Environment["Superuser__Password"] = TokenServiceFactory.SuperuserPassword;
-            start.Environment["Transport__AllowHttp"] = "true";
-            start.Environment["Pruning__Enabled"] = "false";
-            start.Environment["RateLimits__ProtocolPerSecond"] = "1000000";
-            start.Environment["Logging__LogLevel__Default"] = "Warning";
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-
-            var service = new ServiceProcess(process, address);
-            for (var attempt = 0; attempt < 150; attempt++)
-            {
-                try
-                {
-                    using var ready = await service.Http.GetAsync("/health/ready");
-                    if (ready.IsSuccessStatusCode)
-                    {
-                        return service;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
-
-                Assert.False(process.HasExited, $"The service exited with {(process.HasExited ? process.ExitCode : 0)} before it was ready.");
-                await Task.Delay(100);
-            }
-
-            service.Dispose();
-            throw new TimeoutException("The service did not become ready within 15 s.");
-        }
-
-        /// <summary>SIGKILL: no shutdown, no flush, no disposal — what a power cut does to the process.</summary>
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                Kill();
-            }
-
-            Http.Dispose();
-            _process.Dispose();
-        }
+        var environment = ServiceProcess.BaseEnvironment();
+        environment["ConnectionStrings__TokenService"] = $"Data Source={TestDatabase.SqlitePath(database)}";
+        environment["RateLimits__Enabled"] = "false";
+        return ServiceProcess.StartAsync(environment);
     }
 }
