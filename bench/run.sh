@@ -31,10 +31,12 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
+# Rate limits stay at their defaults for every authenticated scenario (one client or resource server flat out from
+# one address is never throttled); only the address budget is lifted, for the anonymous trivial endpoint.
 ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="$TS" Superuser__Password=bench-superuser-password \
   ConnectionStrings__TokenService="Data Source=$work/tokenservice.db" Bench__Enabled=true Pruning__Enabled=false \
   Logging__LogLevel__Default=Warning Transport__AllowHttp=true \
-  RateLimits__ProtocolPerSecond=10000000 RateLimits__ManagementPerSecond=10000000 BruteForce__MaxFailuresPerAddress=1000000 \
+  RateLimits__AddressPerSecond=10000000 BruteForce__MaxFailuresPerAddress=1000000 \
   dotnet src/TokenService/bin/Release/net10.0/TokenService.dll >"$work/service.log" 2>&1 &
 service=$!; pids+=("$service")
 ASPNETCORE_URLS="$BL" Database="$work/baseline.db" Logging__LogLevel__Default=Warning \

@@ -38,8 +38,7 @@ public class TokenLifecycle
                          ["ConnectionStrings:TokenService"] = $"Data Source={_database}",
                          ["Superuser:Password"] = "micro-superuser-password",
                          ["Transport:AllowHttp"] = "true",
-                         ["RateLimits:ProtocolPerSecond"] = "10000000",
-                         ["RateLimits:ManagementPerSecond"] = "10000000",
+                         ["RateLimits:AddressPerSecond"] = "10000000",
                          ["Pruning:Enabled"] = "false",
                          ["Logging:LogLevel:Default"] = "Warning",
                      })

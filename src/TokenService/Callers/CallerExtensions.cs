@@ -35,6 +35,18 @@ public static class CallerExtensions
 
         var result = await http.RequestServices.GetRequiredService<CredentialResolver>()
             .ResolveAsync(http.Request, http.RequestAborted);
+
+        // An authenticated caller is counted against its credential's budget (and no longer against its address).
+        if (result.Caller is { Type: not PrincipalType.Guest } caller)
+        {
+            var budgets = http.RequestServices.GetRequiredService<Security.RequestBudgets>();
+            if (!budgets.TryTakeForCredential(http, caller.Subject))
+            {
+                var limit = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions>>().CurrentValue;
+                result = CredentialResult.Fail(AuthFailure.OverBudget(limit.CredentialPerSecond));
+            }
+        }
+
         http.Features.Set(result);
         return result;
     }

@@ -150,7 +150,7 @@ public sealed class CredentialResolver(
             return CredentialResult.Fail(AuthFailure.InvalidClient(basic));
         }
 
-        attempts.RecordSuccess(identity, address);
+        await attempts.RecordSuccessAsync(identity, address, cancellationToken);
         return CredentialResult.Ok(caller);
     }
 
@@ -203,6 +203,10 @@ public sealed record AuthFailure(int Status, string Error, string Description, s
         var seconds = Security.BruteForceHandlers.WholeSeconds(wait);
         return new(429, Security.BruteForceHandlers.Error, Security.BruteForceHandlers.Refusal(seconds), null, TimeSpan.FromSeconds(seconds));
     }
+
+    /// <summary>An authenticated credential past its request budget: 429 with <c>Retry-After</c>.</summary>
+    public static AuthFailure OverBudget(int perSecond) =>
+        new(429, Security.BruteForceHandlers.Error, Security.RequestBudgets.CredentialRefusal(perSecond), null, TimeSpan.FromSeconds(1));
 
     private const string BearerInvalidToken = "Bearer realm=\"TokenService\", error=\"invalid_token\"";
 

@@ -64,6 +64,10 @@ public sealed partial class TokenPruner(
         var auditThreshold = (clock.GetUtcNow() - settings.AuditRetention).ToUnixTimeMilliseconds();
         var audits = await DeleteInBatchesAsync(
             db.AuditEvents.Where(e => e.At < auditThreshold).OrderBy(e => e.Id), settings.BatchSize, cancellationToken);
+
+        // Brute-force counters whose window is long over mean nothing any more.
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await DeleteInBatchesAsync(db.FailureCounters.Where(c => c.ExpiresAt < now).OrderBy(c => c.Key), settings.BatchSize, cancellationToken);
         if (deleted > 0 || audits > 0)
         {
             Log.Pruned(logger, deleted, audits);

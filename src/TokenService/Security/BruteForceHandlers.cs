@@ -30,6 +30,9 @@ public static class BruteForceHandlers
         Count<ApplyTokenResponseContext>(),
         Count<ApplyIntrospectionResponseContext>(),
         Count<ApplyRevocationResponseContext>(),
+        Charge<HandleTokenRequestContext>(),
+        Charge<HandleIntrospectionRequestContext>(),
+        Charge<HandleRevocationRequestContext>(),
         Answer<ApplyTokenResponseContext>(),
         Answer<ApplyIntrospectionResponseContext>(),
         Answer<ApplyRevocationResponseContext>(),
@@ -45,6 +48,13 @@ public static class BruteForceHandlers
     private static OpenIddictServerHandlerDescriptor Count<TContext>() where TContext : BaseRequestContext =>
         OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
             .UseSingletonHandler<CountOutcome<TContext>>()
+            .SetOrder(int.MinValue + 100_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    private static OpenIddictServerHandlerDescriptor Charge<TContext>() where TContext : BaseValidatingContext =>
+        OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
+            .UseSingletonHandler<ChargeCredential<TContext>>()
             .SetOrder(int.MinValue + 100_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
@@ -72,7 +82,7 @@ public static class BruteForceHandlers
     {
         ArgumentNullException.ThrowIfNull(attempts);
         ArgumentNullException.ThrowIfNull(audits);
-        attempts.RecordFailure(identity, address);
+        await attempts.RecordFailureAsync(identity, address, cancellationToken);
         await audits.RecordAsync(AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(clientId, cancellationToken),
             actor, detail, actor: actor);
     }
@@ -119,8 +129,31 @@ public static class BruteForceHandlers
         }
     }
 
+    /// <summary>
+    /// First of the handling stage, once the client has authenticated with its secret: the request is charged to the
+    /// client's budget (not its address's), and refused past it before any token work.
+    /// </summary>
+    public sealed class ChargeCredential<TContext>(RequestBudgets budgets, Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits)
+        : IOpenIddictServerHandler<TContext>
+        where TContext : BaseValidatingContext
+    {
+        public ValueTask HandleAsync(TContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            if (context.Transaction.Request is { ClientId: { } clientId, ClientSecret.Length: > 0 } &&
+                context.Transaction.GetHttpRequest()?.HttpContext is { } http &&
+                !budgets.TryTakeForCredential(http, clientId))
+            {
+                context.Transaction.Properties[RetryAfterProperty] = 1L;
+                context.Reject(Error, RequestBudgets.CredentialRefusal(limits.CurrentValue.CredentialPerSecond));
+            }
+
+            return default;
+        }
+    }
+
     /// <summary>Counts every failed client authentication and password; a success clears its own counter.</summary>
-    public sealed class CountOutcome<TContext>(FailedAttempts attempts) : IOpenIddictServerHandler<TContext>
+    public sealed class CountOutcome<TContext>(FailedAttempts attempts, RequestBudgets budgets) : IOpenIddictServerHandler<TContext>
         where TContext : BaseRequestContext
     {
 
@@ -147,9 +180,16 @@ public static class BruteForceHandlers
                         "user:" + request.Username, "password grant refused");
                     break;
                 case null when context.Transaction.EndpointType == OpenIddictServerEndpointType.Token:
+                    // A user signed in through a public client authenticated with its password: charged to the user.
+                    if (request.IsPasswordGrantType() && context.Transaction.GetHttpRequest()?.HttpContext is { } http &&
+                        !RequestBudgets.IsAuthenticated(http))
+                    {
+                        _ = budgets.TryTakeForCredential(http, UserIdentity(request.ClientId, request.Username));
+                    }
+
                     foreach (var identity in Identities(request))
                     {
-                        attempts.RecordSuccess(identity, address);
+                        await attempts.RecordSuccessAsync(identity, address);
                     }
 
                     break;

@@ -1,6 +1,11 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using TokenService.Data;
+using TokenService.Data.Entities;
 using TokenService.Options;
 
 namespace TokenService.Security;
@@ -9,11 +14,16 @@ namespace TokenService.Security;
 /// Counts failed authentications per (identity, remote address) and per remote address, and says when a caller must
 /// wait. An identity is a client id or a username in its scope. Keyed by address as well as identity on purpose:
 /// an attacker guessing a client's secret locks out only itself, while the real client, calling from its own
-/// address, keeps working. Checking is one in-memory lookup, so successful callers pay nothing measurable.
-/// Counters live in this process: with several instances behind a balancer an attacker gets the threshold per
-/// instance, which still bounds guessing to a handful of attempts per window.
+/// address, keeps working.
+/// <para>
+/// Counters are shared by every instance through the database: each failure is added to its row there, atomically,
+/// and the shared count comes back into this instance's memory, where every check is made — so a successful caller
+/// pays one in-memory lookup and no round trip. An attacker spreading guesses over N instances gets the threshold
+/// for the deployment, plus at most one more attempt on each instance that had not yet seen the count (the attempt
+/// whose failure brings it the shared count): never N times the threshold.
+/// </para>
 /// </summary>
-public sealed class FailedAttempts(IOptionsMonitor<BruteForceOptions> options, TimeProvider clock) : IDisposable
+public sealed class FailedAttempts(IOptionsMonitor<BruteForceOptions> options, TimeProvider clock, IServiceScopeFactory scopes) : IDisposable
 {
     // Bounded: an attacker rotating identities or addresses evicts old counters instead of growing memory.
     private readonly MemoryCache _counters = new(new MemoryCacheOptions { SizeLimit = 200_000 });
@@ -34,19 +44,35 @@ public sealed class FailedAttempts(IOptionsMonitor<BruteForceOptions> options, T
         return address is null ? null : Locked(AddressKey(address), settings.MaxFailuresPerAddress, settings.Window, clock.GetUtcNow());
     }
 
-    public void RecordFailure(string identity, IPAddress? address)
+    /// <summary>Adds a failure to the shared counters of the identity at this address and of the address.</summary>
+    public async Task RecordFailureAsync(string identity, IPAddress? address, CancellationToken cancellationToken = default)
     {
-        var settings = options.CurrentValue;
-        var now = clock.GetUtcNow();
-        Bump(IdentityKey(identity, address), settings.Window, now);
+        var window = options.CurrentValue.Window;
+        await BumpAsync(IdentityKey(identity, address), window, cancellationToken);
         if (address is not null)
         {
-            Bump(AddressKey(address), settings.Window, now);
+            await BumpAsync(AddressKey(address), window, cancellationToken);
         }
     }
 
-    /// <summary>A success clears the identity's counter for that address (not the address's own counter).</summary>
-    public void RecordSuccess(string identity, IPAddress? address) => _counters.Remove(IdentityKey(identity, address));
+    /// <summary>
+    /// A success clears the identity's counter for that address (not the address's own counter) — in the database
+    /// too, but only when this instance knows of failures to clear, so that successes cost no write.
+    /// </summary>
+    public async Task RecordSuccessAsync(string identity, IPAddress? address, CancellationToken cancellationToken = default)
+    {
+        var key = IdentityKey(identity, address);
+        if (!_counters.TryGetValue(key, out _))
+        {
+            return;
+        }
+
+        _counters.Remove(key);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
+        var stored = Digest(key);
+        await db.FailureCounters.Where(c => c.Key == stored).ExecuteDeleteAsync(cancellationToken);
+    }
 
     private TimeSpan? Locked(string key, int threshold, TimeSpan window, DateTimeOffset now)
     {
@@ -55,42 +81,66 @@ public sealed class FailedAttempts(IOptionsMonitor<BruteForceOptions> options, T
             return null;
         }
 
-        lock (counter)
-        {
-            var ends = counter.Start + window;
-            return counter.Count >= threshold && now < ends ? ends - now : null;
-        }
+        var ends = counter.Start + window;
+        return counter.Count >= threshold && now < ends ? ends - now : null;
     }
 
-    private void Bump(string key, TimeSpan window, DateTimeOffset now)
+    /// <summary>
+    /// One more failure in the shared row, in one statement that also starts a new window when the last one is over
+    /// (every provider evaluates both assignments against the row as it was), then the row read back into memory.
+    /// </summary>
+    private async Task BumpAsync(string key, TimeSpan window, CancellationToken cancellationToken)
     {
-        var counter = _counters.GetOrCreate(key, entry =>
+        var stored = Digest(key);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var windowMs = (long)window.TotalMilliseconds;
+        var over = now - windowMs;
+        var expires = now + 2 * windowMs;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
+        for (var attempt = 0; ; attempt++)
         {
-            entry.Size = 1;
-            entry.AbsoluteExpirationRelativeToNow = window + window;
-            return new Counter { Start = now };
-        })!;
-        lock (counter)
-        {
-            if (now >= counter.Start + window)
+            var updated = await db.FailureCounters.Where(c => c.Key == stored).ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Count, c => c.WindowStart <= over ? 1 : c.Count + 1)
+                .SetProperty(c => c.WindowStart, c => c.WindowStart <= over ? now : c.WindowStart)
+                .SetProperty(c => c.ExpiresAt, expires), cancellationToken);
+            if (updated > 0)
             {
-                (counter.Start, counter.Count) = (now, 0);
+                break;
             }
 
-            counter.Count++;
+            try
+            {
+                db.FailureCounters.Add(new FailureCounter { Key = stored, WindowStart = now, Count = 1, ExpiresAt = expires });
+                await db.SaveChangesAsync(cancellationToken);
+                break;
+            }
+            catch (DbUpdateException) when (attempt == 0)
+            {
+                // Another instance created the row first: add to it.
+                db.ChangeTracker.Clear();
+            }
         }
+
+        var row = await db.FailureCounters.AsNoTracking().Where(c => c.Key == stored)
+            .Select(c => new { c.Count, c.WindowStart }).FirstOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return; // cleared by a success meanwhile
+        }
+
+        _counters.Set(key, new Counter(row.Count, DateTimeOffset.FromUnixTimeMilliseconds(row.WindowStart)),
+            new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = window + window });
     }
 
     private static string IdentityKey(string identity, IPAddress? address) => $"i\n{identity}\n{address}";
 
     private static string AddressKey(IPAddress address) => $"a\n{address}";
 
+    // In the database a counter is named by a digest of its key: fixed width, and no username or address in clear.
+    private static string Digest(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
     public void Dispose() => _counters.Dispose();
 
-    private sealed class Counter
-    {
-        public int Count { get; set; }
-
-        public DateTimeOffset Start { get; set; }
-    }
+    private sealed record Counter(int Count, DateTimeOffset Start);
 }

@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Net;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.HttpsPolicy;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using TokenService.Callers;
@@ -15,7 +13,7 @@ namespace TokenService.Security;
 
 /// <summary>
 /// The host's front door: forwarded headers from trusted proxies only, HTTPS (and HSTS) outside Development, request
-/// size and time limits, and per-address rate limits. Brute-force protection lives with the credential checks
+/// size and time limits, and request budgets (RequestBudgets). Brute-force protection lives with the credential checks
 /// (<see cref="FailedAttempts"/>).
 /// </summary>
 public static class SecurityExtensions
@@ -58,42 +56,10 @@ public static class SecurityExtensions
         services.AddOptions<HstsOptions>().Configure<IOptions<TransportOptions>>((o, transport) =>
             o.MaxAge = TimeSpan.FromDays(transport.Value.HstsMaxAgeDays));
 
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((o, settings) =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, (string, IPAddress?)>(context => Partition(context, settings.Value));
-            o.OnRejected = async (context, cancellationToken) =>
-            {
-                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? BruteForceHandlers.WholeSeconds(wait) : 1;
-                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                await context.HttpContext.Response.WriteAsJsonAsync(
-                    new ApiError(BruteForceHandlers.Error, "Too many requests from this address: slow down."), cancellationToken);
-            };
-        });
+        services.AddSingleton<LiveInstances>();
+        services.AddHostedService(s => s.GetRequiredService<LiveInstances>());
+        services.AddSingleton<RequestBudgets>();
         return builder;
-    }
-
-    private static RateLimitPartition<(string, IPAddress?)> Partition(HttpContext context, RateLimitOptions settings)
-    {
-        var path = context.Request.Path.Value ?? "";
-
-        // Health probes come from the platform and must never be throttled.
-        if (!settings.Enabled || path.StartsWith("/health", StringComparison.OrdinalIgnoreCase))
-        {
-            return RateLimitPartition.GetNoLimiter((string.Empty, (IPAddress?)null));
-        }
-
-        // The protocol endpoints resource servers and clients call per request get the large budget; everything else
-        // (management, Usergrid paths, discovery, documentation) the small one.
-        var (area, perSecond) =
-            path.EndsWith("/token", StringComparison.OrdinalIgnoreCase) || path.Equals("/introspect", StringComparison.OrdinalIgnoreCase) ||
-            path.Equals("/revoke", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/access/", StringComparison.OrdinalIgnoreCase)
-                ? ("protocol", settings.ProtocolPerSecond)
-                : ("management", settings.ManagementPerSecond);
-
-        return RateLimitPartition.GetFixedWindowLimiter((area + "/" + perSecond.ToString(CultureInfo.InvariantCulture), context.Connection.RemoteIpAddress),
-            _ => new FixedWindowRateLimiterOptions { PermitLimit = perSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 });
     }
 
     /// <summary>First in the pipeline: client address and scheme, transport rules, then limits.</summary>
@@ -115,7 +81,8 @@ public static class SecurityExtensions
             }
         }
 
-        app.UseRateLimiter();
+        var budgets = app.Services.GetRequiredService<RequestBudgets>();
+        app.Use((context, next) => RequestBudgets.LimitAsync(context, next, budgets));
         app.UseRequestTimeouts();
         var limit = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxRequestBodyBytes;
         app.Use((context, next) => RefuseOversizedBodies(context, next, limit));

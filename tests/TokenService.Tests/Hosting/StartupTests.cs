@@ -22,6 +22,7 @@ public sealed class StartupTests
     [InlineData("Keys__SigningKey", "dG9vLXNob3J0", "Keys:SigningKey")]
     [InlineData("Keys__EncryptionKey", "dG9vLXNob3J0", "Keys:EncryptionKey")]
     [InlineData("Keys__ProtectionKey", "not base64 at all", "Keys:ProtectionKey")]
+    [InlineData("RateLimits__CredentialPerSecond", "0", "RateLimits:CredentialPerSecond")]
     [InlineData("Transport__TrustedProxies__0", "not-an-address", "Transport:TrustedProxies")]
     public async Task Start_WithBadSetting_ExitsWithOneLineNamingIt(string variable, string? value, string named)
     {

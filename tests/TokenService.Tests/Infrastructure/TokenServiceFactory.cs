@@ -41,8 +41,8 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
         // The test server speaks plain HTTP from no address at all: every test would share one rate-limit partition.
         // Transport and rate limits have tests of their own (Security/).
         _settings["Transport:AllowHttp"] = "true";
-        _settings["RateLimits:ProtocolPerSecond"] = "1000000";
-        _settings["RateLimits:ManagementPerSecond"] = "1000000";
+        _settings["RateLimits:CredentialPerSecond"] = "10000000";
+        _settings["RateLimits:AddressPerSecond"] = "10000000";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
