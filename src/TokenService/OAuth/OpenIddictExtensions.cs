@@ -92,6 +92,7 @@ public static class OpenIddictExtensions
                 options.AddEventHandler(RefreshTokenGrant.Descriptor);
                 options.AddEventHandler(Compat.UsergridTokenResponse.Descriptor);
                 options.AddEventHandler(RefuseMalformedTokens.Descriptor);
+                options.AddEventHandler(IssuerEndpoints.Descriptor);
                 options.AddEventHandler(ValidatedTokenCaching.UseCachedToken.Descriptor);
                 options.AddEventHandler(ValidatedTokenCaching.RememberValidatedToken.Descriptor);
 
