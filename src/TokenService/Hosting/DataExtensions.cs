@@ -61,6 +61,20 @@ public static partial class DataExtensions
                 $"ConnectionStrings:TokenService is required when {key} is {provider} (ConnectionStrings__TokenService=...).");
         }
 
+        try
+        {
+            // Parsed now, so that a malformed string stops the start instead of failing every connection.
+            _ = provider == DatabaseProvider.SqlServer
+                ? new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(connectionString).ConnectionString
+                : new Npgsql.NpgsqlConnectionStringBuilder(connectionString).ConnectionString;
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            // The value is not repeated: it holds the database password.
+            throw new InvalidSettingException(
+                $"ConnectionStrings:TokenService is not a valid {provider} connection string: check its keywords and quoting.");
+        }
+
         return (provider, connectionString);
     }
 

@@ -95,6 +95,15 @@ public sealed partial class DatabaseReadiness(
                 lifetime.StopApplication();
                 return;
             }
+            catch (Exception exception)
+            {
+                // Neither a setting nor an outage: a fault this loop cannot cure. Stop with a failing exit code so that
+                // a supervisor restarts the process (a faulted background service alone would end it with code 0).
+                Log.Failed(logger, exception);
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+                return;
+            }
         }
     }
 
@@ -109,8 +118,10 @@ public sealed partial class DatabaseReadiness(
     }
 
     /// <summary>
-    /// Whether a failure means "the database is not there right now" (network, timeout, server down or restarting,
-    /// login not yet possible) rather than a fault of the request or of the code: such failures are answered 503.
+    /// Whether a failure means "the database is not there right now" — the driver could not reach it, lost the
+    /// connection, or the server is starting, stopping or refusing logins — rather than a fault of the request or of
+    /// the code. Only drivers' own errors, by their codes, qualify: a timeout or a socket error counts only as the
+    /// cause of a driver's error, and a slow query or a misused connection is a bug, answered 500 and logged.
     /// </summary>
     public static bool IsUnavailable(Exception exception)
     {
@@ -118,15 +129,17 @@ public sealed partial class DatabaseReadiness(
         {
             switch (current)
             {
-                case TimeoutException or SocketException:
-                case Npgsql.NpgsqlException and not Npgsql.PostgresException:
-                case Npgsql.PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal) ||
-                                                                           state.StartsWith("57P", StringComparison.Ordinal) ||
-                                                                           state is "53300" or "3D000" or "28P01" or "28000":
+                case Npgsql.NpgsqlOperationInProgressException:
+                    return false;
+                case Npgsql.PostgresException { SqlState: var state }
+                    when state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal) ||
+                         state is "53300" or "3D000" or "28P01" or "28000":
+                case Npgsql.NpgsqlException { InnerException: SocketException or IOException or TimeoutException } and not Npgsql.PostgresException:
+                case Npgsql.NpgsqlException { Message: var message } and not Npgsql.PostgresException
+                    when message.StartsWith("Exception while", StringComparison.Ordinal) || message.StartsWith("Failed to connect", StringComparison.Ordinal):
                 case Microsoft.Data.SqlClient.SqlException { Class: >= 20 }:
-                case Microsoft.Data.SqlClient.SqlException { Number: -2 or 2 or 53 or 40 or 233 or 4060 or 18456 or 10053 or 10054 or 10060 or 10061 or 40613 }:
+                case Microsoft.Data.SqlClient.SqlException { Number: 2 or 53 or 40 or 233 or 4060 or 18456 or 10053 or 10054 or 10060 or 10061 or 40613 }:
                 case Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 14 }:
-                case DbException { IsTransient: true }:
                     return true;
             }
         }
@@ -150,6 +163,9 @@ public sealed partial class DatabaseReadiness(
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "Not ready: {Reason} Retrying every second.")]
         public static partial void NotReady(ILogger logger, string reason);
+
+        [LoggerMessage(Level = LogLevel.Critical, Message = "Preparing the database failed; the service stops.")]
+        public static partial void Failed(ILogger logger, Exception exception);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "The database is ready.")]
         public static partial void Ready(ILogger logger);

@@ -7,7 +7,7 @@ using TokenService.Data;
 namespace TokenService.Hosting;
 
 /// <summary>Cross-cutting host concerns: error bodies, health, OpenAPI.</summary>
-public static class HostingExtensions
+public static partial class HostingExtensions
 {
     public static IHostApplicationBuilder AddTokenServiceHosting(this IHostApplicationBuilder builder)
     {
@@ -82,7 +82,7 @@ public static class HostingExtensions
 
         // Nothing but health (and the documentation) passes until the database is ready: see DatabaseReadiness.
         var readiness = app.Services.GetRequiredService<DatabaseReadiness>();
-        app.Use((context, next) => readiness.IsReady ? next(context) : WriteUnavailableAsync(context.Response, readiness.Reason));
+        app.Use((context, next) => readiness.IsReady ? next(context) : WriteUnavailableAsync(context.Response));
         return app;
     }
 
@@ -130,13 +130,16 @@ public static class HostingExtensions
         return response.WriteAsJsonAsync(error, context.HttpContext.RequestAborted);
     }
 
-    /// <summary>503 with the JSON error body and <c>Retry-After</c>: the database is not there now, try again shortly.</summary>
-    private static Task WriteUnavailableAsync(HttpResponse response, string? reason)
+    /// <summary>
+    /// 503 with the JSON error body and <c>Retry-After</c>: the database is not there now, try again shortly. The
+    /// reason (driver messages name hosts, databases and logins) is for operators: logs and <c>/health/ready</c>.
+    /// </summary>
+    private static Task WriteUnavailableAsync(HttpResponse response)
     {
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         response.Headers.RetryAfter = "1";
         return response.WriteAsJsonAsync(new ApiError("temporarily_unavailable",
-            "The service cannot reach its database right now; retry shortly." + (reason is null ? "" : " " + reason)));
+            "The service cannot reach its database right now; retry shortly."));
     }
 
     /// <summary>Turns request-shaped failures into a 400 with the service's error body; anything else is a plain 500 without details.</summary>
@@ -155,17 +158,32 @@ public static class HostingExtensions
                 return true;
             }
 
-            // The database is down or restarting: nothing was done that was acknowledged, and the client may retry.
+            // The database is down or restarting: nothing this request did was acknowledged (a write whose commit
+            // was lost in flight may still have landed, which is why token and revocation writes are idempotent to retry
+            // for the client: a new token, or a revocation that holds already).
+            var logger = httpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("TokenService.Errors");
             if (DatabaseReadiness.IsUnavailable(exception))
             {
-                await WriteUnavailableAsync(httpContext.Response, null);
+                Log.Unavailable(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name);
+                await WriteUnavailableAsync(httpContext.Response);
                 return true;
             }
 
+            Log.Failed(logger, httpContext.Request.Method, httpContext.Request.Path, exception);
             httpContext.Response.StatusCode = 500;
             await httpContext.Response.WriteAsJsonAsync(
                 new ApiError("server_error", "The service failed to process the request."), cancellationToken);
             return true;
         }
+    }
+
+    private static partial class Log
+    {
+        // The path only, never the query string: it may carry access_token or client_secret.
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: the database is unavailable ({Error}).")]
+        public static partial void Unavailable(ILogger logger, string method, PathString path, string error);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with an unexpected error (answered 500).")]
+        public static partial void Failed(ILogger logger, string method, PathString path, Exception exception);
     }
 }

@@ -34,11 +34,20 @@ public sealed class InvalidSettingException : Exception
             InvalidSettingException invalid => "Invalid setting: " + invalid.Message,
             OptionsValidationException validation => "Invalid setting: " + string.Join(" ", validation.Failures),
 
-            // The configuration binder names the key whose value it could not convert (e.g. a word where a number goes).
+            // The configuration binder names the key whose value it could not convert (e.g. a word where a number goes);
+            // its message also quotes the value, which is left out in case it is a secret.
             InvalidOperationException { Message: var message } when message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
-                "Invalid setting: " + message,
-            AggregateException { InnerExceptions: [var single] } => Describe(single),
+                "Invalid setting: " + WithoutValue(message),
+            AggregateException { InnerExceptions: var inner } when inner.Count > 0 && inner.All(e => Describe(e) is not null) =>
+                "Invalid setting: " + string.Join(" ", inner.Select(e => Describe(e)!["Invalid setting: ".Length..])),
             _ => null,
         };
+    }
+
+    private static string WithoutValue(string message)
+    {
+        // "Failed to convert configuration value '<value>' at '<key>' to type '<type>'."
+        var at = message.IndexOf("' at '", StringComparison.Ordinal);
+        return at < 0 ? "a configuration value could not be converted." : "Failed to convert the configuration value at '" + message[(at + 6)..];
     }
 }

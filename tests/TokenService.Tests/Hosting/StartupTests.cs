@@ -50,6 +50,46 @@ public sealed class StartupTests
         AssertRefusedNaming("ConnectionStrings:TokenService", exitCode, stdout, stderr);
     }
 
+    [Theory]
+    [InlineData("SqlServer")]
+    [InlineData("PostgreSql")]
+    public async Task Start_WithAMalformedConnectionString_ExitsNamingItWithoutRepeatingIt(string provider)
+    {
+        var environment = ServiceProcess.BaseEnvironment();
+        environment["Database__Provider"] = provider;
+        environment["ConnectionStrings__TokenService"] = "Data Source=tokenservice.db;Shoe Size=hunter2-secret";
+
+        var (exitCode, stdout, stderr) = await ServiceProcess.RunToExitAsync([], environment);
+
+        AssertRefusedNaming("ConnectionStrings:TokenService", exitCode, stdout, stderr);
+        Assert.DoesNotContain("hunter2", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithSeveralBadSettings_ExitsWithOneLineNamingEach()
+    {
+        var environment = SqliteEnvironment();
+        environment["Tokens__DefaultTtl"] = "-1";
+        environment["BruteForce__MaxFailuresPerIdentity"] = "0";
+
+        var (exitCode, stdout, stderr) = await ServiceProcess.RunToExitAsync([], environment);
+
+        AssertRefusedNaming("Tokens:DefaultTtl", exitCode, stdout, stderr);
+        Assert.Contains("BruteForce:MaxFailuresPerIdentity", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAWordWhereANumberGoes_NamesTheSettingButNotTheValue()
+    {
+        var environment = SqliteEnvironment();
+        environment["Pruning__BatchSize"] = "secret-looking-value";
+
+        var (exitCode, stdout, stderr) = await ServiceProcess.RunToExitAsync([], environment);
+
+        AssertRefusedNaming("Pruning:BatchSize", exitCode, stdout, stderr);
+        Assert.DoesNotContain("secret-looking-value", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Migrate_WithOnlyDatabaseSettings_AppliesMigrationsAndExits0()
     {

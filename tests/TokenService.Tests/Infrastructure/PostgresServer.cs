@@ -71,8 +71,12 @@ public sealed class PostgresServer : IDisposable
     public static PostgresServer StartNew()
     {
         var bin = BinDirectory() ?? throw new InvalidOperationException(UnavailableReason);
-        var directory = Path.Combine(Path.GetTempPath(), "tokenservice-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        SweepLeftovers(bin);
+        var directory = Path.Combine(Path.GetTempPath(), Prefix + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path.Combine(directory, "sock"));
+
+        // The test host may be killed before its exit handlers run: the next run stops what this one leaves behind.
+        File.WriteAllText(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user the package created.
         var asPostgresUser = Environment.UserName == "root";
@@ -87,11 +91,62 @@ public sealed class PostgresServer : IDisposable
         listener.Stop();
 
         var server = new PostgresServer(directory, bin, asPostgresUser, port);
-        server.Exec(Path.Combine(bin, "initdb"), "-D", Path.Combine(directory, "data"), "-U", "postgres", "--auth=trust",
-            "--encoding=UTF8", "--locale=C", "--no-sync");
-        server.Restart();
+        try
+        {
+            server.Exec(Path.Combine(bin, "initdb"), "-D", Path.Combine(directory, "data"), "-U", "postgres", "--auth=trust",
+                "--encoding=UTF8", "--locale=C", "--no-sync");
+            server.Restart();
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
         return server;
+    }
+
+    private const string Prefix = "tokenservice-pg-";
+
+    /// <summary>Stops and deletes the servers of earlier runs whose test host is gone.</summary>
+    private static void SweepLeftovers(string bin)
+    {
+        foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), Prefix + "*"))
+        {
+            var ownerFile = Path.Combine(directory, "owner.pid");
+            if (File.Exists(ownerFile) && int.TryParse(File.ReadAllText(ownerFile), out var owner) && IsRunning(owner))
+            {
+                continue;
+            }
+
+            var leftover = new PostgresServer(directory, bin, Environment.UserName == "root", 0);
+            leftover.Dispose();
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Drops a database of this server (its pooled connections closed first).</summary>
+    public void DropDatabase(string connectionString)
+    {
+        NpgsqlConnection.ClearPool(new NpgsqlConnection(connectionString));
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        using var session = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
+        session.Open();
+        using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", session);
+        command.ExecuteNonQuery();
     }
 
     private void PgCtl(params string[] arguments) =>
@@ -151,13 +206,16 @@ public sealed class PostgresServer : IDisposable
             return;
         }
 
-        try
+        if (File.Exists(Path.Combine(_directory, "data", "postmaster.pid")))
         {
-            PgCtl("stop", "-m", "immediate", "-w");
-        }
-        catch (Exception exception) when (exception is InvalidOperationException or TimeoutException)
-        {
-            // Already stopped.
+            try
+            {
+                PgCtl("stop", "-m", "immediate", "-w");
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or TimeoutException)
+            {
+                // Already stopped.
+            }
         }
 
         try

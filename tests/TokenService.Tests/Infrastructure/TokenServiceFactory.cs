@@ -113,6 +113,10 @@ public sealed class TokenServiceFactory : WebApplicationFactory<Program>
         {
             TestDatabase.DeleteSqlite(Database);
         }
+        else if (_ownsDatabase && _engine == TestEngine.PostgreSql)
+        {
+            PostgresServer.Instance.DropDatabase(_settings["ConnectionStrings:TokenService"]!);
+        }
     }
 }
 
