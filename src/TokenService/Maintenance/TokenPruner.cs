@@ -50,6 +50,7 @@ public sealed partial class TokenPruner(
         if (!await scope.ServiceProvider.GetRequiredService<Leases>()
                 .TryAcquireAsync(LeaseName, _instance, settings.Interval, cancellationToken))
         {
+            Log.LeaseHeldElsewhere(logger);
             return 0;
         }
 
@@ -95,6 +96,9 @@ public sealed partial class TokenPruner(
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Count} expired or revoked tokens and {Audits} audit events past retention.")]
         public static partial void Pruned(ILogger logger, int count, int audits);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Pruning skipped: another instance holds the pruning lease for this run.")]
+        public static partial void LeaseHeldElsewhere(ILogger logger);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Token pruning failed; it will be retried.")]
         public static partial void Failed(ILogger logger, Exception exception);

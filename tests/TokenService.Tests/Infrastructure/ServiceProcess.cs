@@ -13,6 +13,7 @@ public sealed class ServiceProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private int _disposed;
 
     private ServiceProcess(Process process, Uri address)
     {
@@ -180,6 +181,11 @@ public sealed class ServiceProcess : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Kill();
         Http.Dispose();
         _process.Dispose();
