@@ -147,8 +147,10 @@ public static partial class HostingExtensions
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
-            // InvalidDataException: a form over ASP.NET Core's limits (value count, key or value length).
-            if (exception is BadHttpRequestException or JsonException or InvalidDataException)
+            // InvalidDataException: a form over ASP.NET Core's limits (value count, key or value length). A text
+            // PostgreSQL cannot store (a NUL character) is the request's fault too, wherever it slipped through.
+            if (exception is BadHttpRequestException or JsonException or InvalidDataException ||
+                exception.InnerException is Npgsql.PostgresException { SqlState: "22021" or "22P05" } || exception is Npgsql.PostgresException { SqlState: "22021" or "22P05" })
             {
                 var status = exception is BadHttpRequestException { StatusCode: >= 400 and < 500 } bad ? bad.StatusCode : 400;
                 httpContext.Response.StatusCode = status;

@@ -17,6 +17,11 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
     {
         ArgumentNullException.ThrowIfNull(idOrName);
         var name = UserNames.Normalize(idOrName);
+        if (!UserNames.CouldBeStored(name))
+        {
+            return Task.FromResult<AdminUser?>(null);
+        }
+
         return UserNames.IsUuid(idOrName, out var id)
             ? db.AdminUsers.FirstOrDefaultAsync(u => u.Id == id, cancellationToken)
             : db.AdminUsers.FirstOrDefaultAsync(u => u.Username == name, cancellationToken);
@@ -27,6 +32,11 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
     {
         ArgumentNullException.ThrowIfNull(idOrName);
         var name = UserNames.Normalize(idOrName);
+        if (!UserNames.CouldBeStored(name))
+        {
+            return Task.FromResult<AppUser?>(null);
+        }
+
         return UserNames.IsUuid(idOrName, out var id)
             ? db.AppUsers.FirstOrDefaultAsync(u => u.ApplicationId == appId && u.Id == id, cancellationToken)
             : db.AppUsers.FirstOrDefaultAsync(u => u.ApplicationId == appId && u.Username == name, cancellationToken);
@@ -36,7 +46,7 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
     public async Task<AdminUser?> SignInAdminAsync(string username, string password, CancellationToken cancellationToken)
     {
         var name = UserNames.Normalize(username);
-        var user = await db.AdminUsers.AsNoTracking()
+        var user = !UserNames.CouldBeStored(name) ? null : await db.AdminUsers.AsNoTracking()
             .FirstOrDefaultAsync(u => u.Username == name || u.Email == name, cancellationToken);
         return Passwords.Verify(user?.PasswordHash, password) && user!.Activated ? user : null;
     }
@@ -45,7 +55,7 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
     public async Task<AppUser?> SignInAppUserAsync(Guid appId, string username, string password, CancellationToken cancellationToken)
     {
         var name = UserNames.Normalize(username);
-        var user = await db.AppUsers.AsNoTracking()
+        var user = !UserNames.CouldBeStored(name) ? null : await db.AppUsers.AsNoTracking()
             .FirstOrDefaultAsync(u => u.ApplicationId == appId && (u.Username == name || u.Email == name), cancellationToken);
         return Passwords.Verify(user?.PasswordHash, password) && user!.Activated ? user : null;
     }

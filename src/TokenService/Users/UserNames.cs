@@ -21,6 +21,14 @@ public static partial class UserNames
             ? required ? "email is required." : null
             : email.Length <= 254 && EmailPattern().IsMatch(email) ? null : "email is not a valid address.";
 
+    /// <summary>
+    /// Whether a name looked up could be one the service stored (every stored username and email passed the rules
+    /// above): one with a control character or of any length is not looked up at all — PostgreSQL refuses a NUL in
+    /// text outright, and no query is needed to know the answer is "nobody".
+    /// </summary>
+    public static bool CouldBeStored(string name) =>
+        name is { Length: > 0 and <= 254 } && !name.AsSpan().ContainsAnyInRange('\u0000', '\u001f') && !name.Contains('\u007f', StringComparison.Ordinal);
+
     /// <summary>A path segment names a user by uuid or by username.</summary>
     public static bool IsUuid(string value, out Guid id) => Guid.TryParse(value, out id);
 

@@ -8,7 +8,10 @@ using TokenService.Tests.Infrastructure;
 
 namespace TokenService.Tests.Data;
 
-/// <summary>The production path: no migration at start, readiness failing until `TokenService migrate` has run.</summary>
+/// <summary>
+/// The production path: no migration at start, readiness failing until `TokenService migrate` has run (on SQLite here;
+/// PostgreSqlTests run the same path on PostgreSQL, against a running instance).
+/// </summary>
 public sealed class MigrateCommandTests
 {
     [Fact]
@@ -18,7 +21,7 @@ public sealed class MigrateCommandTests
         var noAutoMigrate = new Dictionary<string, string?> { ["Database:AutoMigrate"] = "false" };
         try
         {
-            await using (var before = new TokenServiceFactory(database, noAutoMigrate))
+            await using (var before = new TokenServiceFactory(database, noAutoMigrate, TestEngine.Sqlite))
             {
                 using var client = before.CreateServiceClient();
                 using var ready = await client.Http.GetAsync("/health/ready");
@@ -30,7 +33,7 @@ public sealed class MigrateCommandTests
             var (exitCode, output) = await RunServiceAsync("migrate", database);
             Assert.True(exitCode == 0, output);
 
-            await using var after = new TokenServiceFactory(database, noAutoMigrate);
+            await using var after = new TokenServiceFactory(database, noAutoMigrate, TestEngine.Sqlite);
             using var migrated = after.CreateServiceClient();
             using var nowReady = await migrated.Http.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.OK, nowReady.StatusCode);
