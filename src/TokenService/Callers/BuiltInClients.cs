@@ -30,7 +30,7 @@ public sealed class BuiltInClients(
             {
                 await registry.CreateAsync(ClientDirectory.ManagementClientId, null, ClientKind.Management, "management", cancellationToken);
             }
-            catch (Microsoft.EntityFrameworkCore.DbUpdateException exception) when (!Hosting.DatabaseReadiness.IsUnavailable(exception))
+            catch (Microsoft.EntityFrameworkCore.DbUpdateException exception) when (!Data.DatabaseFailures.IsUnavailable(exception))
             {
                 // Another instance registered it first.
             }
@@ -47,7 +47,7 @@ public sealed class BuiltInClients(
             {
                 await registry.CreateAsync(username, password, ClientKind.Superuser, "superuser", cancellationToken);
             }
-            catch (Microsoft.EntityFrameworkCore.DbUpdateException exception) when (!Hosting.DatabaseReadiness.IsUnavailable(exception))
+            catch (Microsoft.EntityFrameworkCore.DbUpdateException exception) when (!Data.DatabaseFailures.IsUnavailable(exception))
             {
                 // Another instance registered it first; its password comes from the same configuration.
             }

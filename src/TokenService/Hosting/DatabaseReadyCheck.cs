@@ -29,7 +29,7 @@ internal sealed class DatabaseReadyCheck(TokenServiceDbContext db, DatabaseReadi
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"database: it cannot be reached ({DatabaseReadiness.Describe(exception)}).");
+            return HealthCheckResult.Unhealthy($"database: it cannot be reached ({Data.DatabaseFailures.Describe(exception)}).");
         }
     }
 }

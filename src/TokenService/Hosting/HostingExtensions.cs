@@ -164,7 +164,7 @@ public static partial class HostingExtensions
             // was lost in flight may still have landed, which is why token and revocation writes are idempotent to retry
             // for the client: a new token, or a revocation that holds already).
             var logger = httpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("TokenService.Errors");
-            if (DatabaseReadiness.IsUnavailable(exception))
+            if (Data.DatabaseFailures.IsUnavailable(exception))
             {
                 Log.Unavailable(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name);
                 await WriteUnavailableAsync(httpContext.Response);

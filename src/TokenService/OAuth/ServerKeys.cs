@@ -58,7 +58,7 @@ internal sealed class ServerKeys(IServiceScopeFactory scopes, IOptions<KeysOptio
                 db.ServerKeys.Add(new ServerKey { Id = id, Material = Protect(create(), protection, id), Created = DateTimeOffset.UtcNow });
                 db.SaveChanges();
             }
-            catch (DbUpdateException exception) when (!Hosting.DatabaseReadiness.IsUnavailable(exception))
+            catch (DbUpdateException exception) when (!Data.DatabaseFailures.IsUnavailable(exception))
             {
                 // Another instance stored its key first: every instance must use that one.
                 db.ChangeTracker.Clear();

@@ -65,7 +65,7 @@ public sealed partial class LiveInstances(IServiceScopeFactory scopes, TimeProvi
             {
                 return;
             }
-            catch (Exception exception) when (Hosting.DatabaseReadiness.IsUnavailable(exception) || exception is DbUpdateException)
+            catch (Exception exception) when (Data.DatabaseFailures.IsUnavailable(exception) || exception is DbUpdateException)
             {
                 // The database is away: keep the last count and try again at the next beat.
                 Log.HeartbeatFailed(logger, exception.GetType().Name);

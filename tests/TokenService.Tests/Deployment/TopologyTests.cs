@@ -143,7 +143,10 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             output.WriteLine($"Tokens acknowledged: {ledger.Issued.Count} (+{ledger.ShortLived} short-lived); revocations acknowledged: {ledger.Revoked.Count} " +
                              $"({ledger.BulkRevocations} bulk); outcomes unknown (request cut by the kill): {ledger.Unsure.Count}.");
             output.WriteLine($"Checked on each of the 3 instances: {checkedTokens.Count} tokens x 3 = {checkedTokens.Count * 3} introspections; wrong: {lost.Count}.");
-            output.WriteLine($"Revocation on one instance refused on the others after: max {revocationMs.Max()} ms, median {Median(revocationMs)} ms ({revocationMs.Count} samples).");
+            output.WriteLine($"Revocation on one instance, refused at once there; on the other two, the last request still answered active " +
+                             $"was sent at most {revocationMs.Max(r => r.LastActiveSentMs)} ms after the revocation's answer (median " +
+                             $"{Median(revocationMs.Select(r => r.LastActiveSentMs).ToList())} ms), and the first refusal came back within " +
+                             $"{revocationMs.Max(r => r.RefusedByMs)} ms (median {Median(revocationMs.Select(r => r.RefusedByMs).ToList())} ms); {revocationMs.Count} samples.");
             output.WriteLine($"Regenerated secret: the old one refused at once on the instance that regenerated it ({secretHereMs} ms), and on the " +
                              $"other two by their first attempt ({oldSecretAccepted} accepted after the change; {secretElsewhereMs} ms for both attempts).");
             output.WriteLine($"Client address seen through nginx: {viaProxy}; sent directly with a forged X-Forwarded-For: {direct}.");
@@ -154,7 +157,7 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             Assert.True(ledger.Revoked.Count > 20 && ledger.BulkRevocations > 0, "Too few revocations to prove anything.");
             Assert.True(lost.IsEmpty, "Outcomes lost or wrong:\n" + string.Join("\n", lost.Take(20)));
             Assert.DoesNotContain(ledger.Statuses.Keys, s => s == 500);
-            Assert.All(revocationMs, ms => Assert.InRange(ms, 0, 1_100));
+            Assert.All(revocationMs, r => Assert.InRange(r.LastActiveSentMs, -1, 1_000));
             Assert.Equal(0, secretHereMs);
             Assert.InRange(secretElsewhereMs, 0, 1_100);
             Assert.Equal(ClientAddress, viaProxy);
@@ -335,12 +338,14 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A token is read (and so cached) on every instance, revoked on the first, then polled on the others until they
-    /// refuse it; twenty times. The first instance must refuse it at once.
+    /// A token is read (and so cached) on every instance, revoked on the first, then polled on the others, in parallel,
+    /// until they refuse it; twenty times. The first instance must refuse it at once. Per sample: when the last answer
+    /// that still said "active" was sent (an instance processes a request after it is sent: this is the bound the
+    /// contract is held to, whatever the machine's load does to response times), and when the first refusal came back.
     /// </summary>
-    private static async Task<List<long>> RevocationPropagationAsync(ServiceProcess[] instances, Seed seed)
+    private static async Task<List<(long LastActiveSentMs, long RefusedByMs)>> RevocationPropagationAsync(ServiceProcess[] instances, Seed seed)
     {
-        var samples = new List<long>();
+        var samples = new List<(long, long)>();
         for (var sample = 0; sample < 20; sample++)
         {
             var token = await new ServiceClient(instances[0].Http).GetTokenAsync(seed.App);
@@ -353,16 +358,23 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
             var clock = Stopwatch.StartNew();
             Assert.False(await IsActiveAsync(instances[0].Http, seed.ResourceServer, token));
-            foreach (var other in instances.Skip(1))
+            var polls = await Task.WhenAll(instances.Skip(1).Select(async other =>
             {
-                while (await IsActiveAsync(other.Http, seed.ResourceServer, token))
+                var lastActiveSent = -1L;
+                while (true)
                 {
+                    var sent = clock.ElapsedMilliseconds;
+                    if (!await IsActiveAsync(other.Http, seed.ResourceServer, token))
+                    {
+                        return (lastActiveSent, clock.ElapsedMilliseconds);
+                    }
+
+                    lastActiveSent = sent;
                     Assert.True(clock.ElapsedMilliseconds < 5_000, "A revocation did not reach another instance within 5 s.");
                     await Task.Delay(10);
                 }
-            }
-
-            samples.Add(clock.ElapsedMilliseconds);
+            }));
+            samples.Add((polls.Max(p => p.lastActiveSent), polls.Max(p => p.Item2)));
         }
 
         return samples;
