@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — the in-repo load benchmark. One command, on loopback only, bounded in time:
-#   bash bench/run.sh                 (WARMUP=15 DURATION=10 by default; both in seconds; RATE_LIMITS=false to compare)
+#   bash bench/run.sh                 (WARMUP=15 DURATION=10 by default; both in seconds; RATE_LIMITS=false to compare;
+#                                      SCENARIOS='^(1|2) ' runs only the scenarios whose names match)
 # Builds Release, starts TokenService on a fresh SQLite database and the stock-OpenIddict baseline (bench/Baseline)
 # beside it, seeds an org, an app and a resource-server credential, then runs each scenario with wrk at 2 and 16
 # connections after a warm-up (the JIT runs a third as fast for the first ~15 s). Plain HTTP on loopback is allowed and
@@ -87,6 +88,7 @@ results="$work/results.tsv"
 : >"$results"
 scenario() { # name, pid, url, script
   local name=$1 pid=$2 url=$3 script=$4
+  [[ "$name" =~ ${SCENARIOS:-.} ]] || return 0
   wrk -t2 -c16 -d"${WARMUP}s" -s "$work/$script" "$url" >/dev/null
   for conns in 2 16; do
     local before after out
