@@ -35,6 +35,9 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
         environment["Database__AutoMigrate"] = "false";
         environment["ConnectionStrings__TokenService"] = connection;
         environment["Transport__TrustedProxies__0"] = ProxyAddress;
+
+        // The rotation worker presents each replaced secret once more, on purpose: those failures must not lock it out.
+        environment["BruteForce__MaxFailuresPerIdentity"] = "1000";
         var (migrated, migrateOut, migrateErr) = await ServiceProcess.RunToExitAsync(["migrate"], environment);
         Assert.True(migrated == 0, migrateOut + migrateErr);
 
@@ -63,6 +66,7 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
                 Task.Run(() => BulkRevocationAsync(lb, seed, ledger, stop.Token)),
                 Task.Run(() => IntrospectionAsync(lb, seed, ledger, stop.Token)),
                 Task.Run(() => ShortLivedAsync(lb, seed, ledger, stop.Token)),
+                Task.Run(() => RotationAsync(lb, seed, ledger, stop.Token)),
             };
             await Task.Delay(TimeSpan.FromSeconds(2));
             instances[1].Kill();
@@ -98,7 +102,10 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
 
             // Act 2: how fast a revocation and a regenerated secret reach the other instances.
             var revocationMs = await RevocationPropagationAsync(instances, seed);
-            var (secretHereMs, secretElsewhereMs, oldSecretAccepted) = await SecretPropagationAsync(instances, seed);
+            var (secretHereMs, secretElsewhereMs, oldSecretAccepted) = await SecretPropagationAsync(instances, seed with
+            {
+                Rotating = seed.Rotating with { ClientSecret = ledger.RotatingSecret },
+            });
 
             // Act 3: the client address behind nginx, and through a hop that is not trusted.
             var (viaProxy, direct) = await AddressesAsync(lb, instances[0].Http, seed);
@@ -142,6 +149,7 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             output.WriteLine($"Answers: {string.Join(", ", ledger.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"))}.");
             output.WriteLine($"Tokens acknowledged: {ledger.Issued.Count} (+{ledger.ShortLived} short-lived); revocations acknowledged: {ledger.Revoked.Count} " +
                              $"({ledger.BulkRevocations} bulk); outcomes unknown (request cut by the kill): {ledger.Unsure.Count}.");
+            output.WriteLine($"Secrets regenerated through nginx under load: {ledger.Rotations}; requests where the old one still worked or the new one did not: {ledger.RotationViolations.Count}.");
             output.WriteLine($"Checked on each of the 3 instances: {checkedTokens.Count} tokens x 3 = {checkedTokens.Count * 3} introspections; wrong: {lost.Count}.");
             output.WriteLine($"Revocation on one instance, refused at once there; on the other two, the last request still answered active " +
                              $"was sent at most {revocationMs.Max(r => r.LastActiveSentMs)} ms after the revocation's answer (median " +
@@ -156,6 +164,8 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             Assert.True(ledger.Issued.Count > 100, $"Too little load to prove anything: {ledger.Issued.Count} tokens.");
             Assert.True(ledger.Revoked.Count > 20 && ledger.BulkRevocations > 0, "Too few revocations to prove anything.");
             Assert.True(lost.IsEmpty, "Outcomes lost or wrong:\n" + string.Join("\n", lost.Take(20)));
+            Assert.True(ledger.Rotations > 3, $"Too few secret rotations to prove anything: {ledger.Rotations}.");
+            Assert.Empty(ledger.RotationViolations);
             Assert.DoesNotContain(ledger.Statuses.Keys, s => s == 500);
             Assert.All(revocationMs, r => Assert.InRange(r.LastActiveSentMs, -1, 1_000));
             Assert.Equal(0, secretHereMs);
@@ -194,6 +204,14 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
         public ConcurrentDictionary<int, int> Statuses { get; } = new();
 
         public int BulkRevocations;
+
+        public int Rotations;
+
+        /// <summary>Requests after a rotation's answer where the old secret still worked or the new one did not.</summary>
+        public ConcurrentBag<string> RotationViolations { get; } = new();
+
+        /// <summary>The rotating app's current secret.</summary>
+        public string RotatingSecret = "";
 
         public int ShortLived;
 
@@ -284,6 +302,41 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
         {
             var token = ledger.Issued.Keys.FirstOrDefault() ?? new string('A', 43);
             await TrySendAsync(lb, ledger, HttpMethod.Post, "/introspect", ServiceClient.BasicOf(seed.ResourceServer), Form(("token", token)));
+        }
+    }
+
+    /// <summary>
+    /// The secret of one app regenerated again and again through nginx, each time followed by the old secret (which
+    /// must fail, whichever instance answers) and the new one (which must work).
+    /// </summary>
+    private static async Task RotationAsync(HttpClient lb, Seed seed, Ledger ledger, CancellationToken stop)
+    {
+        ledger.RotatingSecret = seed.Rotating.ClientSecret;
+        while (!stop.IsCancellationRequested)
+        {
+            using var regenerated = await TryRequestAsync(lb, ledger, HttpMethod.Post, $"/management/orgs/{seed.Org}/apps/rotating/credentials",
+                ServiceClient.BasicOf(seed.OrgClient), null);
+            if (regenerated?.StatusCode != HttpStatusCode.OK)
+            {
+                continue;
+            }
+
+            var old = ledger.RotatingSecret;
+            ledger.RotatingSecret = (await regenerated.Content.ReadFromJsonAsync<JsonElement>(CancellationToken.None)).GetProperty("client_secret").GetString()!;
+            Interlocked.Increment(ref ledger.Rotations);
+            var oldAnswer = await TrySendAsync(lb, ledger, HttpMethod.Post, "/token", ServiceClient.Basic(seed.Rotating.ClientId, old), Form(("grant_type", "client_credentials")));
+            var newAnswer = await TrySendAsync(lb, ledger, HttpMethod.Post, "/token", ServiceClient.Basic(seed.Rotating.ClientId, ledger.RotatingSecret), Form(("grant_type", "client_credentials")));
+            if (oldAnswer == HttpStatusCode.OK)
+            {
+                ledger.RotationViolations.Add("the old secret still worked");
+            }
+
+            if (newAnswer is HttpStatusCode.Unauthorized)
+            {
+                ledger.RotationViolations.Add("the new secret was refused");
+            }
+
+            await Task.Delay(200, CancellationToken.None);
         }
     }
 
