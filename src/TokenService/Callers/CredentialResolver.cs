@@ -146,7 +146,7 @@ public sealed class CredentialResolver(
             await directory.FindAsync(clientId, cancellationToken) is not { } caller)
         {
             await Security.BruteForceHandlers.RecordFailureAsync(attempts, audits, identity, address, clientId,
-                "client:" + clientId, "client authentication failed", cancellationToken);
+                "client:" + clientId, "client authentication failed");
             return CredentialResult.Fail(AuthFailure.InvalidClient(basic));
         }
 

@@ -13,7 +13,8 @@ namespace TokenService.OAuth;
 /// Signs a principal in once a grant has decided who it is: applies the TTL policy, stamps the tenant on the
 /// token and asks for a refresh token where the grant allows one. Every grant ends here.
 /// </summary>
-public sealed class GrantIssuer(TtlPolicy ttlPolicy)
+public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets budgets,
+    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits)
 {
     /// <summary>Grants run once OpenIddict has attached the validated principals (e.g. the refresh token's).</summary>
     public static int GrantOrder { get; } = OpenIddictServerHandlers.Exchange.AttachPrincipal.Descriptor.Order + 1_000;
@@ -36,6 +37,15 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy)
         {
             // On /{org}/{app}/token, credentials of another tenant get nothing, even though they are valid.
             context.Reject(Errors.InvalidGrant, "These credentials belong to another organization or application.");
+            return;
+        }
+
+        // A user who proved a password or a refresh token is an authenticated caller: charged to the user's budget
+        // (clients were charged when their secret was accepted).
+        if (caller.Type is PrincipalType.AppUser or PrincipalType.AdminUser &&
+            context.Transaction.GetHttpRequest()?.HttpContext is { } http && !budgets.TryTakeForCredential(http, caller.Subject))
+        {
+            Security.BruteForceHandlers.RefuseOverBudget(context, limits.CurrentValue.CredentialPerSecond);
             return;
         }
 

@@ -26,9 +26,12 @@ public sealed class IssuerEndpoints(IOptions<Options.TokenLifetimeOptions> optio
             return default;
         }
 
+        // Relative URIs resolve against the issuer's last segment only when it ends with a slash: "https://x/auth"
+        // must give "https://x/auth/token", not "https://x/token".
+        var root = issuer.AbsoluteUri.EndsWith('/') ? issuer : new Uri(issuer.AbsoluteUri + "/");
         Uri? Rebase(Uri? endpoint) =>
             endpoint is { IsAbsoluteUri: true } && requestBase.IsBaseOf(endpoint)
-                ? new Uri(issuer, requestBase.MakeRelativeUri(endpoint))
+                ? new Uri(root, requestBase.MakeRelativeUri(endpoint))
                 : endpoint;
 
         context.TokenEndpoint = Rebase(context.TokenEndpoint);

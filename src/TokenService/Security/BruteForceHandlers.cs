@@ -30,9 +30,11 @@ public static class BruteForceHandlers
         Count<ApplyTokenResponseContext>(),
         Count<ApplyIntrospectionResponseContext>(),
         Count<ApplyRevocationResponseContext>(),
-        Charge<HandleTokenRequestContext>(),
-        Charge<HandleIntrospectionRequestContext>(),
-        Charge<HandleRevocationRequestContext>(),
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessAuthenticationContext>()
+            .UseSingletonHandler<ChargeCredential>()
+            .SetOrder(OpenIddictServerHandlers.ValidateClientSecret.Descriptor.Order + 1)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build(),
         Answer<ApplyTokenResponseContext>(),
         Answer<ApplyIntrospectionResponseContext>(),
         Answer<ApplyRevocationResponseContext>(),
@@ -48,13 +50,6 @@ public static class BruteForceHandlers
     private static OpenIddictServerHandlerDescriptor Count<TContext>() where TContext : BaseRequestContext =>
         OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
             .UseSingletonHandler<CountOutcome<TContext>>()
-            .SetOrder(int.MinValue + 100_000)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
-
-    private static OpenIddictServerHandlerDescriptor Charge<TContext>() where TContext : BaseValidatingContext =>
-        OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
-            .UseSingletonHandler<ChargeCredential<TContext>>()
             .SetOrder(int.MinValue + 100_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
@@ -75,15 +70,16 @@ public static class BruteForceHandlers
 
     /// <summary>
     /// A failed authentication, wherever it happened: counted against the identity and the address, and audited
-    /// under the organization of the client that was tried.
+    /// under the organization of the client that was tried. Never cancelled by the request: a client that hangs up
+    /// right after a wrong guess must not take it out of the count or the log.
     /// </summary>
     public static async Task RecordFailureAsync(FailedAttempts attempts, AuditLog audits, string identity, IPAddress? address,
-        string? clientId, string actor, string detail, CancellationToken cancellationToken = default)
+        string? clientId, string actor, string detail)
     {
         ArgumentNullException.ThrowIfNull(attempts);
         ArgumentNullException.ThrowIfNull(audits);
-        await attempts.RecordFailureAsync(identity, address, cancellationToken);
-        await audits.RecordAsync(AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(clientId, cancellationToken),
+        await attempts.RecordFailureAsync(identity, address);
+        await audits.RecordAsync(AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(clientId, CancellationToken.None),
             actor, detail, actor: actor);
     }
 
@@ -130,30 +126,37 @@ public static class BruteForceHandlers
     }
 
     /// <summary>
-    /// First of the handling stage, once the client has authenticated with its secret: the request is charged to the
-    /// client's budget (not its address's), and refused past it before any token work.
+    /// Right after OpenIddict accepted the client's secret — before the token, whatever it is, is looked at: the
+    /// request is charged to the client's budget instead of its address's (so a resource server asking about unknown
+    /// tokens is not charged per address), and refused past the budget before any token work.
     /// </summary>
-    public sealed class ChargeCredential<TContext>(RequestBudgets budgets, Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits)
-        : IOpenIddictServerHandler<TContext>
-        where TContext : BaseValidatingContext
+    public sealed class ChargeCredential(RequestBudgets budgets, Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits)
+        : IOpenIddictServerHandler<ProcessAuthenticationContext>
     {
-        public ValueTask HandleAsync(TContext context)
+        public ValueTask HandleAsync(ProcessAuthenticationContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
             if (context.Transaction.Request is { ClientId: { } clientId, ClientSecret.Length: > 0 } &&
-                context.Transaction.GetHttpRequest()?.HttpContext is { } http &&
+                context.Transaction.GetHttpRequest()?.HttpContext is { } http && !RequestBudgets.IsAuthenticated(http) &&
                 !budgets.TryTakeForCredential(http, clientId))
             {
-                context.Transaction.Properties[RetryAfterProperty] = 1L;
-                context.Reject(Error, RequestBudgets.CredentialRefusal(limits.CurrentValue.CredentialPerSecond));
+                RefuseOverBudget(context, limits.CurrentValue.CredentialPerSecond);
             }
 
             return default;
         }
     }
 
+    /// <summary>Refuses a request whose credential is past its budget: 429 with <c>Retry-After</c>, like a brute-force refusal.</summary>
+    public static void RefuseOverBudget(BaseValidatingContext context, int perSecond)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Transaction.Properties[RetryAfterProperty] = 1L;
+        context.Reject(Error, RequestBudgets.CredentialRefusal(perSecond));
+    }
+
     /// <summary>Counts every failed client authentication and password; a success clears its own counter.</summary>
-    public sealed class CountOutcome<TContext>(FailedAttempts attempts, RequestBudgets budgets) : IOpenIddictServerHandler<TContext>
+    public sealed class CountOutcome<TContext>(FailedAttempts attempts) : IOpenIddictServerHandler<TContext>
         where TContext : BaseRequestContext
     {
 
@@ -180,13 +183,6 @@ public static class BruteForceHandlers
                         "user:" + request.Username, "password grant refused");
                     break;
                 case null when context.Transaction.EndpointType == OpenIddictServerEndpointType.Token:
-                    // A user signed in through a public client authenticated with its password: charged to the user.
-                    if (request.IsPasswordGrantType() && context.Transaction.GetHttpRequest()?.HttpContext is { } http &&
-                        !RequestBudgets.IsAuthenticated(http))
-                    {
-                        _ = budgets.TryTakeForCredential(http, UserIdentity(request.ClientId, request.Username));
-                    }
-
                     foreach (var identity in Identities(request))
                     {
                         await attempts.RecordSuccessAsync(identity, address);

@@ -20,7 +20,8 @@ namespace TokenService.Security;
 /// and the shared count comes back into this instance's memory, where every check is made — so a successful caller
 /// pays one in-memory lookup and no round trip. An attacker spreading guesses over N instances gets the threshold
 /// for the deployment, plus at most one more attempt on each instance that had not yet seen the count (the attempt
-/// whose failure brings it the shared count): never N times the threshold.
+/// whose failure brings it the shared count): never N times the threshold. That holds for guesses made one after
+/// another; guesses already in flight when the threshold is reached are checked before they fail, and answered.
 /// </para>
 /// </summary>
 public sealed class FailedAttempts(IOptionsMonitor<BruteForceOptions> options, TimeProvider clock, IServiceScopeFactory scopes) : IDisposable
@@ -44,9 +45,13 @@ public sealed class FailedAttempts(IOptionsMonitor<BruteForceOptions> options, T
         return address is null ? null : Locked(AddressKey(address), settings.MaxFailuresPerAddress, settings.Window, clock.GetUtcNow());
     }
 
-    /// <summary>Adds a failure to the shared counters of the identity at this address and of the address.</summary>
-    public async Task RecordFailureAsync(string identity, IPAddress? address, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Adds a failure to the shared counters of the identity at this address and of the address. Not cancellable:
+    /// a client that hangs up after a wrong guess must not take the count of it away.
+    /// </summary>
+    public async Task RecordFailureAsync(string identity, IPAddress? address)
     {
+        var cancellationToken = CancellationToken.None;
         var window = options.CurrentValue.Window;
         await BumpAsync(IdentityKey(identity, address), window, cancellationToken);
         if (address is not null)
@@ -129,8 +134,14 @@ public sealed class FailedAttempts(IOptionsMonitor<BruteForceOptions> options, T
             return; // cleared by a success meanwhile
         }
 
-        _counters.Set(key, new Counter(row.Count, DateTimeOffset.FromUnixTimeMilliseconds(row.WindowStart)),
-            new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = window + window });
+        // Read-backs may finish out of order: within one window the count only grows.
+        var fresh = new Counter(row.Count, DateTimeOffset.FromUnixTimeMilliseconds(row.WindowStart));
+        if (_counters.TryGetValue(key, out Counter? known) && known is not null && known.Start == fresh.Start && known.Count > fresh.Count)
+        {
+            return;
+        }
+
+        _counters.Set(key, fresh, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = window + window });
     }
 
     private static string IdentityKey(string identity, IPAddress? address) => $"i\n{identity}\n{address}";

@@ -84,8 +84,9 @@ public sealed class RequestBudgets(IOptionsMonitor<RateLimitOptions> options, Li
     {
         var second = clock.GetUtcNow().ToUnixTimeSeconds();
         var window = _current;
-        if (window.Second == second)
+        if (second <= window.Second)
         {
+            // The current second, or a thread that read the clock just before the window moved on: never swap back.
             return window;
         }
 

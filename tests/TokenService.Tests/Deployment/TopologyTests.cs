@@ -38,6 +38,10 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
 
         // The rotation worker presents each replaced secret once more, on purpose: those failures must not lock it out.
         environment["BruteForce__MaxFailuresPerIdentity"] = "1000";
+
+        // The public name every instance advertises: nginx's address, chosen before anything starts.
+        var publicPort = ServiceProcess.FreePort();
+        environment["Tokens__Issuer"] = $"https://127.0.0.1:{publicPort}/";
         var (migrated, migrateOut, migrateErr) = await ServiceProcess.RunToExitAsync(["migrate"], environment);
         Assert.True(migrated == 0, migrateOut + migrateErr);
 
@@ -49,9 +53,9 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
                 instances[i] = await ServiceProcess.StartAsync(environment);
             }
 
-            using var nginx = await NginxServer.StartAsync(instances.Select(i => i.Port), ProxyAddress);
-            environment["Tokens__Issuer"] = $"https://127.0.0.1:{nginx.Port}/";
+            using var nginx = await NginxServer.StartAsync(instances.Select(i => i.Port), ProxyAddress, publicPort);
             using var lb = ThroughNginx(nginx);
+            var discovery = await lb.GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration");
             var seed = await SeedAsync(new ServiceClient(instances[0].Http));
 
             // Act 1: mixed load through nginx; one instance killed mid-load and started again on its port.
@@ -120,6 +124,7 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             // hours back (processes cannot share a test clock), then counted.
             await AgeRowsAsync(connection, TimeSpan.FromHours(2));
             var eligible = await CountEligibleAsync(connection);
+            var liveBefore = await CountLiveAsync(connection);
             environment["Pruning__Enabled"] = "true";
             environment["Pruning__Interval"] = "00:00:01";
             environment["Pruning__MinimumAge"] = "00:01:00";
@@ -139,6 +144,7 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             var prunersThatRan = logs.Count(log => PrunedPattern().IsMatch(log));
             var prunersThatTried = logs.Count(log => PrunedPattern().IsMatch(log) || log.Contains("Pruning skipped", StringComparison.Ordinal));
             var remaining = await CountEligibleAsync(connection);
+            var liveAfter = await CountLiveAsync(connection);
             foreach (var pruner in pruners)
             {
                 pruner.Dispose();
@@ -159,22 +165,27 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
                              $"other two by their first attempt ({oldSecretAccepted} accepted after the change; {secretElsewhereMs} ms for both attempts).");
             output.WriteLine($"Client address seen through nginx: {viaProxy}; sent directly with a forged X-Forwarded-For: {direct}.");
             output.WriteLine($"Pruning, started on 3 instances at once: {eligible} eligible rows; {pruned} deleted in all, by {prunersThatRan} instance(s) " +
-                             $"holding the lease ({prunersThatTried} of 3 tried), in {pruningTook.TotalSeconds:0.0} s; {remaining} left; no error, no deadlock.");
+                             $"holding the lease ({prunersThatTried} of 3 tried), in {pruningTook.TotalSeconds:0.0} s; {remaining} left; " +
+                             $"live tokens {liveBefore} before, {liveAfter} after; no error, no deadlock.");
+            output.WriteLine($"Discovery through nginx names token_endpoint {discovery.GetProperty("token_endpoint").GetString()}.");
 
             Assert.True(ledger.Issued.Count > 100, $"Too little load to prove anything: {ledger.Issued.Count} tokens.");
             Assert.True(ledger.Revoked.Count > 20 && ledger.BulkRevocations > 0, "Too few revocations to prove anything.");
             Assert.True(lost.IsEmpty, "Outcomes lost or wrong:\n" + string.Join("\n", lost.Take(20)));
-            Assert.True(ledger.Rotations > 3, $"Too few secret rotations to prove anything: {ledger.Rotations}.");
+            Assert.True(ledger.Rotations > 3 && ledger.NewSecretAccepted > 3, $"Too few secret rotations to prove anything: {ledger.Rotations}, {ledger.NewSecretAccepted} checked.");
             Assert.Empty(ledger.RotationViolations);
             Assert.DoesNotContain(ledger.Statuses.Keys, s => s == 500);
             Assert.All(revocationMs, r => Assert.InRange(r.LastActiveSentMs, -1, 1_000));
             Assert.Equal(0, secretHereMs);
+            Assert.Equal(0, oldSecretAccepted);
             Assert.InRange(secretElsewhereMs, 0, 1_100);
             Assert.Equal(ClientAddress, viaProxy);
             Assert.Equal("127.0.0.1", direct);
             Assert.True(eligible > 0, "Nothing to prune.");
             Assert.Equal(0, remaining);
             Assert.Equal(eligible, pruned);
+            Assert.Equal(liveBefore, liveAfter);
+            Assert.Equal($"https://127.0.0.1:{publicPort}/token", discovery.GetProperty("token_endpoint").GetString());
             Assert.Equal(3, prunersThatTried);
             Assert.All(logs.Append(killedOutput), log => Assert.DoesNotContain("pruning failed", log, StringComparison.OrdinalIgnoreCase));
             Assert.DoesNotContain("deadlock", string.Concat(logs), StringComparison.OrdinalIgnoreCase);
@@ -206,6 +217,8 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
         public int BulkRevocations;
 
         public int Rotations;
+
+        public int NewSecretAccepted;
 
         /// <summary>Requests after a rotation's answer where the old secret still worked or the new one did not.</summary>
         public ConcurrentBag<string> RotationViolations { get; } = new();
@@ -331,9 +344,13 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
                 ledger.RotationViolations.Add("the old secret still worked");
             }
 
-            if (newAnswer is HttpStatusCode.Unauthorized)
+            if (newAnswer is HttpStatusCode.OK)
             {
-                ledger.RotationViolations.Add("the new secret was refused");
+                Interlocked.Increment(ref ledger.NewSecretAccepted);
+            }
+            else if (newAnswer is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests)
+            {
+                ledger.RotationViolations.Add($"the new secret was refused ({newAnswer})");
             }
 
             await Task.Delay(200, CancellationToken.None);
@@ -501,6 +518,19 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             SELECT count(*) FROM "OpenIddictTokens"
             WHERE ("Status" <> 'valid' AND "CreationDate" < (now() AT TIME ZONE 'UTC') - interval '1 minute')
                OR "ExpirationDate" < (now() AT TIME ZONE 'UTC') - interval '1 minute'
+            """, session);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Valid tokens that have not expired: pruning must leave every one of them.</summary>
+    private static async Task<int> CountLiveAsync(string connection)
+    {
+        await using var session = new NpgsqlConnection(connection);
+        await session.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT count(*) FROM "OpenIddictTokens"
+            WHERE "Status" = 'valid' AND ("ExpirationDate" IS NULL OR "ExpirationDate" > now() AT TIME ZONE 'UTC')
             """, session);
         return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }

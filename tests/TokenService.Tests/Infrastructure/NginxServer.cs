@@ -36,17 +36,18 @@ public sealed class NginxServer : IDisposable
 
     /// <param name="upstreams">The instances' loopback ports.</param>
     /// <param name="bindAddress">The loopback address nginx connects to the instances from (their trusted proxy).</param>
-    public static async Task<NginxServer> StartAsync(IEnumerable<int> upstreams, string bindAddress)
+    /// <param name="port">The loopback port to serve on (a free one when not given).</param>
+    public static async Task<NginxServer> StartAsync(IEnumerable<int> upstreams, string bindAddress, int? port = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "tokenservice-nginx-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         await RunAsync("/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", Path.Combine(directory, "key.pem"), "-out", Path.Combine(directory, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1");
 
-        var port = ServiceProcess.FreePort();
+        var listen = port ?? ServiceProcess.FreePort();
         var template = await File.ReadAllTextAsync(Path.Combine(Data.MigrationsTests.RepositoryRoot(), "deploy", "nginx", "tokenservice.conf.template"));
         var rendered = template
-            .Replace("${TOKENSERVICE_LISTEN}", $"127.0.0.1:{port}", StringComparison.Ordinal)
+            .Replace("${TOKENSERVICE_LISTEN}", $"127.0.0.1:{listen}", StringComparison.Ordinal)
             .Replace("${TOKENSERVICE_SERVERS}", string.Concat(upstreams.Select(p => $"server 127.0.0.1:{p} max_fails=1 fail_timeout=2s; ")), StringComparison.Ordinal)
             .Replace("${TOKENSERVICE_CERTIFICATE}", Path.Combine(directory, "cert.pem"), StringComparison.Ordinal)
             .Replace("${TOKENSERVICE_CERTIFICATE_KEY}", Path.Combine(directory, "key.pem"), StringComparison.Ordinal);
@@ -80,13 +81,13 @@ public sealed class NginxServer : IDisposable
         var process = Process.Start(start)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new NginxServer(process, directory, port);
+        var server = new NginxServer(process, directory, listen);
         for (var attempt = 0; attempt < 100; attempt++)
         {
             try
             {
                 using var probe = new System.Net.Sockets.TcpClient();
-                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, listen);
                 return server;
             }
             catch (System.Net.Sockets.SocketException)

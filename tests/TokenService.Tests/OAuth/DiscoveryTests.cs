@@ -28,4 +28,16 @@ public sealed class DiscoveryTests
         Assert.All(endpoints, p => Assert.StartsWith("https://tokens.example.com/", p.Value.GetString(), StringComparison.Ordinal));
         Assert.Equal("https://tokens.example.com/token", document.GetProperty("token_endpoint").GetString());
     }
+
+    [Fact]
+    public async Task Discovery_WithAnIssuerUnderAPathWithoutTrailingSlash_KeepsThePath()
+    {
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?> { ["Tokens:Issuer"] = "https://example.com/auth" });
+        using var client = factory.CreateServiceClient();
+
+        var document = await client.Http.GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration");
+
+        Assert.Equal("https://example.com/auth/token", document.GetProperty("token_endpoint").GetString());
+        Assert.Equal("https://example.com/auth/introspect", document.GetProperty("introspection_endpoint").GetString());
+    }
 }

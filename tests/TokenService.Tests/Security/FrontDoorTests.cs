@@ -118,6 +118,30 @@ public sealed class FrontDoorTests
     }
 
     [Fact]
+    public async Task ResourceServer_IntrospectingUnknownTokens_IsChargedToItsCredential_NotItsAddress()
+    {
+        // Arrange: an address budget of 5; the API is asked about tokens it cannot know (an attacker's fakes).
+        await using var factory = Host(("RateLimits:AddressPerSecond", "5"));
+        using var client = factory.CreateServiceClient("203.0.113.48");
+        var org = await factory.CreateServiceClient("203.0.113.49").CreateOrgAsync();
+        var api = await factory.CreateServiceClient("203.0.113.49").CreateResourceServerAsync(org, "api");
+
+        // Act
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await client.PostFormAsync("/introspect", ServiceClient.BasicOf(api), ("token", new string((char)('A' + i), 43)));
+            statuses.Add(response.StatusCode);
+        }
+
+        using var guest = await client.Http.GetAsync("/.well-known/openid-configuration");
+
+        // Assert: every answer is {"active":false}, and the address still has its whole budget.
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(HttpStatusCode.OK, guest.StatusCode);
+    }
+
+    [Fact]
     public async Task AuthenticatedCaller_PastItsCredentialBudget_Is429_WhileAnotherCredentialFromTheSameAddressIsServed()
     {
         // Arrange
