@@ -29,6 +29,7 @@ try
     }
 
     app.ValidateSettings();
+    app.UseTokenServiceRequestLog();
     app.UseTokenServiceSecurity();
     app.UseTokenServiceHosting();
     app.UseUsergridTokenPaths();

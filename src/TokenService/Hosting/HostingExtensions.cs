@@ -25,46 +25,62 @@ public static partial class HostingExtensions
         builder.Services.AddProblemDetails();
         builder.AddTokenServiceOpenApi();
 
-        // OpenIddict writes reference identifiers — the tokens themselves — into its most verbose log events. Whatever
-        // the configuration says, its categories never log below this level, so turning up logging to troubleshoot
-        // cannot put a bearer token into a log (a test captures a full run at Trace and searches it).
-        builder.Services.PostConfigure<LoggerFilterOptions>(ClampOpenIddictLogging);
+        // Some categories write secrets at their verbose levels: whatever the configuration says, they never log below
+        // the level where that starts (one table, LogClamps), so turning up logging to troubleshoot cannot put a
+        // password, secret or token into a log (a test captures a full run at Trace and searches it).
+        builder.Services.PostConfigure<LoggerFilterOptions>(ClampSecretBearingLogging);
         return builder;
     }
 
-    /// <summary>The lowest level OpenIddict may log at; below it, its events carry tokens.</summary>
-    internal const LogLevel OpenIddictMinimumLevel = LogLevel.Debug;
+    /// <summary>
+    /// Categories that write secrets below a level, and that level. OpenIddict writes reference identifiers — the bearer
+    /// tokens themselves — into its Trace events. ASP.NET Core's hosting diagnostics write every request line with its
+    /// query string at Information, and Usergrid clients put passwords, tokens and client secrets there
+    /// (<c>?password=</c>, <c>?access_token=</c>, <c>?client_secret=</c>): the service writes its own request line, without
+    /// the query (<see cref="RequestLog"/>).
+    /// </summary>
+    internal static readonly (string Category, LogLevel Minimum)[] LogClamps =
+    [
+        ("OpenIddict", LogLevel.Debug),
+        ("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning),
+    ];
 
     /// <summary>
-    /// Raises every rule that reaches OpenIddict's categories to at least <see cref="OpenIddictMinimumLevel"/>, never
-    /// lowering any: rules naming OpenIddict are clamped, and where only a default rule reaches it, an OpenIddict rule
-    /// with the default's level (or the minimum, if higher) is added for that provider.
+    /// Raises every rule that reaches a clamped category to at least its minimum, never lowering any: rules naming the
+    /// category (or one below it) are clamped, and where only a broader rule reaches it, a rule for the category with
+    /// that broader rule's level (or the minimum, if higher) is added for that provider.
     /// </summary>
-    private static void ClampOpenIddictLogging(LoggerFilterOptions options)
+    private static void ClampSecretBearingLogging(LoggerFilterOptions options)
     {
-        static LogLevel Clamp(LogLevel? level) => level is { } l && l > OpenIddictMinimumLevel ? l : OpenIddictMinimumLevel;
-
-        var providers = options.Rules.Select(r => r.ProviderName).Append(null).Distinct().ToList();
-        for (var i = options.Rules.Count - 1; i >= 0; i--)
+        foreach (var (category, minimum) in LogClamps)
         {
-            var rule = options.Rules[i];
-            if (rule.CategoryName?.StartsWith("OpenIddict", StringComparison.Ordinal) == true)
-            {
-                options.Rules[i] = new LoggerFilterRule(rule.ProviderName, rule.CategoryName, Clamp(rule.LogLevel), rule.Filter);
-            }
-        }
+            LogLevel Clamp(LogLevel? level) => level is { } l && l > minimum ? l : minimum;
+            bool Names(LoggerFilterRule rule) => rule.CategoryName?.StartsWith(category, StringComparison.Ordinal) == true;
 
-        foreach (var provider in providers)
-        {
-            if (options.Rules.Any(r => r.ProviderName == provider && r.CategoryName?.StartsWith("OpenIddict", StringComparison.Ordinal) == true))
+            var providers = options.Rules.Select(r => r.ProviderName).Append(null).Distinct().ToList();
+            for (var i = options.Rules.Count - 1; i >= 0; i--)
             {
-                continue;
+                var rule = options.Rules[i];
+                if (Names(rule))
+                {
+                    options.Rules[i] = new LoggerFilterRule(rule.ProviderName, rule.CategoryName, Clamp(rule.LogLevel), rule.Filter);
+                }
             }
 
-            var fallback = options.Rules.LastOrDefault(r => r.ProviderName == provider && r.CategoryName is null)?.LogLevel
-                           ?? options.Rules.LastOrDefault(r => r.ProviderName is null && r.CategoryName is null)?.LogLevel
-                           ?? options.MinLevel;
-            options.Rules.Add(new LoggerFilterRule(provider, "OpenIddict", Clamp(fallback), null));
+            foreach (var provider in providers)
+            {
+                if (options.Rules.Any(r => r.ProviderName == provider && Names(r)))
+                {
+                    continue;
+                }
+
+                // The rule that would otherwise apply: the longest category prefix of this provider, then of any provider.
+                LoggerFilterRule? Broader(string? name) => options.Rules
+                    .Where(r => r.ProviderName == name && (r.CategoryName is null || category.StartsWith(r.CategoryName, StringComparison.Ordinal)))
+                    .OrderBy(r => r.CategoryName?.Length ?? -1).LastOrDefault();
+                var fallback = (Broader(provider) ?? Broader(null))?.LogLevel ?? options.MinLevel;
+                options.Rules.Add(new LoggerFilterRule(provider, category, Clamp(fallback), null));
+            }
         }
     }
 
