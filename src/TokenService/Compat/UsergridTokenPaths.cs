@@ -56,8 +56,11 @@ public static class UsergridTokenPaths
             parameters["client_id"] = publicClientId ?? ClientDirectory.ManagementClientId;
         }
 
-        var body = Encoding.UTF8.GetBytes(QueryHelpers.AddQueryString("", parameters.SelectMany(
-            p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))))[1..]);
+        // "?a=1&b=2" without its "?"; a request with no parameters at all (a body of no known type) gives an empty form,
+        // and /token answers it with the OAuth error for a missing grant_type.
+        var query = QueryHelpers.AddQueryString("", parameters.SelectMany(
+            p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))));
+        var body = Encoding.UTF8.GetBytes(query.Length > 0 ? query[1..] : "");
         request.Method = HttpMethods.Post;
         request.Path = "/token";
         request.QueryString = QueryString.Empty;
@@ -107,7 +110,18 @@ public static class UsergridTokenPaths
 
         if (request.HasFormContentType)
         {
-            foreach (var (key, value) in await request.ReadFormAsync(cancellationToken))
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(cancellationToken);
+            }
+            catch (Exception exception) when (exception is InvalidDataException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                // A multipart body that is not one (or a form over the reader's limits): the client's malformed request.
+                return null;
+            }
+
+            foreach (var (key, value) in form)
             {
                 parameters[key] = parameters.TryGetValue(key, out var existing) ? StringValues.Concat(existing, value) : value;
             }

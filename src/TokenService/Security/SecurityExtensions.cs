@@ -86,7 +86,31 @@ public static class SecurityExtensions
         app.UseRequestTimeouts();
         var limit = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxRequestBodyBytes;
         app.Use((context, next) => RefuseOversizedBodies(context, next, limit));
+        app.Use(RefuseMalformedContentTypes);
         return app;
+    }
+
+    /// <summary>
+    /// A Content-Type that is not one media type (<c>application/x-www-form-urlencoded==</c>, two types in one header,
+    /// an unclosed quote, a type that only starts like a form) is refused here with 400: every reader behind — the form reader, OpenIddict, JSON binding —
+    /// would otherwise throw on it, and the client would get a 500 for its own malformed request.
+    /// </summary>
+    private static Task RefuseMalformedContentTypes(HttpContext context, RequestDelegate next)
+    {
+        const string Form = "application/x-www-form-urlencoded";
+        var values = context.Request.Headers.ContentType;
+        if (values.Count == 0 || values.Count == 1 && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(values[0], out var parsed) &&
+            parsed.MediaType.Length > 0 &&
+
+            // OpenIddict takes any type that merely starts like a form for one, and the form reader then throws on it.
+            (!parsed.MediaType.StartsWith(Form, StringComparison.OrdinalIgnoreCase) || parsed.MediaType.Length == Form.Length))
+        {
+            return next(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return context.Response.WriteAsJsonAsync(new ApiError("invalid_request",
+            "The Content-Type header is malformed: send one media type, e.g. application/x-www-form-urlencoded or application/json."));
     }
 
     /// <summary>
