@@ -21,14 +21,23 @@ public sealed class BuiltInClients(
         await EnsureManagementClientAsync(cancellationToken);
     }
 
-    /// <summary>The public client admin users sign in through; needs no setting, so the <c>migrate</c> command registers it.</summary>
+    /// <summary>
+    /// The public clients: <c>management</c>, through which admin users sign in, and the one that stands in for an
+    /// unknown app. They need no setting, so the <c>migrate</c> command registers them.
+    /// </summary>
     public async Task EnsureManagementClientAsync(CancellationToken cancellationToken = default)
     {
-        if (await applications.FindByClientIdAsync(ClientDirectory.ManagementClientId, cancellationToken) is null)
+        await EnsurePublicClientAsync(ClientDirectory.ManagementClientId, ClientKind.Management, "management", cancellationToken);
+        await EnsurePublicClientAsync(ClientDirectory.NowhereClientId, ClientKind.ApplicationPublic, "no application", cancellationToken);
+    }
+
+    private async Task EnsurePublicClientAsync(string clientId, ClientKind kind, string displayName, CancellationToken cancellationToken)
+    {
+        if (await applications.FindByClientIdAsync(clientId, cancellationToken) is null)
         {
             try
             {
-                await registry.CreateAsync(ClientDirectory.ManagementClientId, null, ClientKind.Management, "management", cancellationToken);
+                await registry.CreateAsync(clientId, null, kind, displayName, cancellationToken);
             }
             catch (Microsoft.EntityFrameworkCore.DbUpdateException exception) when (!Data.DatabaseFailures.IsUnavailable(exception))
             {

@@ -20,6 +20,13 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
     /// <summary>The public client of Usergrid's <c>/management/token</c>, through which admin users sign in.</summary>
     public const string ManagementClientId = "management";
 
+    /// <summary>
+    /// The public client that stands in on <c>/{org}/{app}/token</c> for an org or app that does not exist: it signs
+    /// nobody in, so a stranger gets the answer a real app gives for wrong credentials — the path is no way to learn
+    /// which tenants exist. Cannot collide with a generated id (<c>pub_</c> and 22 random characters).
+    /// </summary>
+    public const string NowhereClientId = "pub_nowhere";
+
     /// <summary>The application whose users sign in through this client (its app client or its public client).</summary>
     public Task<AppRef?> FindUserAppAsync(string clientId, CancellationToken cancellationToken = default)
     {

@@ -35,11 +35,9 @@ public static class UsergridTokenPaths
             publicClientId = await http.RequestServices.GetRequiredService<TokenServiceDbContext>().Applications.AsNoTracking()
                 .Where(a => a.Organization.Name == org && a.Name == app).Select(a => a.PublicClientId)
                 .FirstOrDefaultAsync(http.RequestAborted);
-            if (publicClientId is null)
-            {
-                await ApiErrors.NotFound($"Application {org}/{app}").ExecuteAsync(http);
-                return;
-            }
+            // An org or app that does not exist is not announced (a 404 here told strangers which tenants exist): a
+            // client that signs nobody in stands in, and the answer is the one a real app gives for wrong credentials.
+            publicClientId ??= ClientDirectory.NowhereClientId;
         }
 
         var parameters = await ReadParametersAsync(request, http.RequestAborted);

@@ -151,13 +151,15 @@ public sealed class PasswordGrant(ClientDirectory directory, UserAccounts users,
         }
 
         var app = await directory.FindUserAppAsync(context.ClientId!, context.CancellationToken);
-        if (app is null)
+        if (app is null && context.ClientId != ClientDirectory.NowhereClientId)
         {
             context.Reject(Errors.UnauthorizedClient, "This client does not sign in users.");
             return;
         }
 
-        var user = await users.SignInAppUserAsync(app.AppId, username, password, context.CancellationToken);
+        // For an app that does not exist, the same work and the same answer as a wrong password: no user belongs to
+        // the empty id, and the password is still checked against a dummy hash.
+        var user = await users.SignInAppUserAsync(app?.AppId ?? Guid.Empty, username, password, context.CancellationToken);
         if (user is null)
         {
             context.Reject(Errors.InvalidGrant, "The username or password is incorrect, or the user is not activated.");
@@ -165,7 +167,7 @@ public sealed class PasswordGrant(ClientDirectory directory, UserAccounts users,
         }
 
         await issuer.SignInAsync(context,
-            new Caller(PrincipalType.AppUser, user.Id.ToString(), app.OrgId, app.Org, app.AppId, app.App, user.Username),
+            new Caller(PrincipalType.AppUser, user.Id.ToString(), app!.OrgId, app.Org, app.AppId, app.App, user.Username),
             refreshable: true);
     }
 }

@@ -145,12 +145,49 @@ public sealed class PasswordGrantTests(TokenServiceFactory factory) : IDisposabl
         await ErrorAssert.HasErrorAsync(foreignOrg, HttpStatusCode.BadRequest, "invalid_grant");
     }
 
-    [Fact]
-    public async Task UsergridPath_UnknownApp_Is404WithErrorBody()
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("FORM")]
+    [InlineData("JSON")]
+    public async Task UsergridPath_UnknownOrgOrApp_AnswersExactlyAsAWrongPasswordOnARealApp(string shape)
     {
-        using var response = await _client.Http.GetAsync("/no-such-org/no-such-app/token?grant_type=password&username=a&password=b");
+        // Arrange: a real app with a user, and two paths that name no tenant.
+        var org = await _client.CreateOrgAsync();
+        await _client.CreateAppUserAsync(org, "sandbox", "oracle-user");
+        async Task<(HttpStatusCode Status, string Body)> SignInAsync(string path)
+        {
+            using var response = shape switch
+            {
+                "GET" => await _client.Http.GetAsync($"{path}?grant_type=password&username=oracle-user&password=wrong-password"),
+                "FORM" => await _client.PostFormAsync(path, null, ("grant_type", "password"), ("username", "oracle-user"), ("password", "wrong-password")),
+                _ => await _client.SendAsync(HttpMethod.Post, path, null, new { grant_type = "password", username = "oracle-user", password = "wrong-password" }),
+            };
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
 
-        await ErrorAssert.HasErrorAsync(response, HttpStatusCode.NotFound, "service_resource_not_found");
+        // Act
+        var known = await SignInAsync($"/{org.Name}/sandbox/token");
+        var unknownApp = await SignInAsync($"/{org.Name}/no-such-app/token");
+        var unknownOrg = await SignInAsync("/no-such-org-at-all/sandbox/token");
+
+        // Assert: one answer for all three, so the path tells nobody which tenants exist.
+        Assert.Equal(HttpStatusCode.BadRequest, known.Status);
+        Assert.Contains("invalid_grant", known.Body, StringComparison.Ordinal);
+        Assert.Equal(known, unknownApp);
+        Assert.Equal(known, unknownOrg);
+    }
+
+    [Fact]
+    public async Task UsergridPath_UnknownApp_WithAnotherTenantsClient_IsRefusedAsOnARealAppOfAnotherTenant()
+    {
+        var org = await _client.CreateOrgAsync();
+        var other = await _client.CreateOrgAsync();
+
+        using var onRealApp = await _client.PostFormAsync($"/{org.Name}/sandbox/token", ServiceClient.BasicOf(other.Sandbox), ("grant_type", "client_credentials"));
+        using var onUnknownApp = await _client.PostFormAsync($"/{org.Name}/no-such-app/token", ServiceClient.BasicOf(other.Sandbox), ("grant_type", "client_credentials"));
+
+        Assert.Equal(onRealApp.StatusCode, onUnknownApp.StatusCode);
+        Assert.Equal(await onRealApp.Content.ReadAsStringAsync(), await onUnknownApp.Content.ReadAsStringAsync());
     }
 
     [Theory]
