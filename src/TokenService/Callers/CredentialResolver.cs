@@ -106,6 +106,13 @@ public sealed class CredentialResolver(
         try
         {
             var principal = await validation.ValidateAccessTokenAsync(token, cancellationToken);
+
+            // OpenIddict's own check works in whole seconds; the token ends at its exact millisecond.
+            if (ExactLifetime.HasEnded(principal, clock.GetUtcNow()))
+            {
+                return CredentialResult.Fail(AuthFailure.Expired);
+            }
+
             return TokenClaims.ReadCaller(principal) switch
             {
                 null => CredentialResult.Fail(AuthFailure.InvalidToken),

@@ -5,15 +5,28 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace TokenService.OAuth;
 
 /// <summary>
-/// Makes a token live at least the lifetime the TTL policy granted. OpenIddict keeps token dates in whole
-/// seconds (<c>iat</c>/<c>exp</c> claims): left alone, a 1,500 ms <c>ttl</c> issued at .700 s would live
-/// 1.3 s and a 500 ms one could be born expired. So the grant records the lifetime on the transaction and
-/// the expiry becomes "now + lifetime" rounded up to the next whole second: a token lives its ttl and at
-/// most one second more, then is refused with no further grace.
+/// Makes an access token live exactly the lifetime the TTL policy granted, to the millisecond (Usergrid clients compute
+/// expiry from the <c>ttl</c> they asked for). OpenIddict keeps token dates in whole seconds (<c>iat</c>/<c>exp</c>):
+/// its <c>exp</c> is rounded up to the next second so that its own check never refuses early, the exact instant travels
+/// in the token's payload (<see cref="ExpiresAtClaim"/>), and every reader refuses the token from that instant:
+/// introspection (<see cref="RefuseAtExactExpiry"/>, cached or not) and bearer tokens on every path and in the access
+/// check (the credential resolver, as <c>expired_token</c>).
 /// </summary>
 public static class ExactLifetime
 {
     private const string Key = "TokenService:AccessTokenLifetime";
+
+    /// <summary>The exact expiry (Unix milliseconds) in an access token's payload: no secret, no tenant name.</summary>
+    public const string ExpiresAtClaim = "ts_exp_ms";
+
+    /// <summary>Whether the exact lifetime of the token <paramref name="principal"/> was read from has ended at <paramref name="now"/>.</summary>
+    public static bool HasEnded(System.Security.Claims.ClaimsPrincipal principal, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return principal.GetClaim(ExpiresAtClaim) is { } value &&
+               long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var expiresAt) &&
+               now.ToUnixTimeMilliseconds() >= expiresAt;
+    }
 
     /// <summary>Records the lifetime a grant decided; <c>null</c> means the token never expires.</summary>
     public static void Grant(OpenIddictServerTransaction transaction, TimeSpan? lifetime)
@@ -44,8 +57,35 @@ public static class ExactLifetime
             if (context.AccessTokenPrincipal is { } principal && Granted(context.Transaction) is { } lifetime)
             {
                 var now = context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow;
-                principal.SetExpirationDate(DateTimeOffset.FromUnixTimeSeconds(
-                    (long)Math.Ceiling((now + lifetime).ToUnixTimeMilliseconds() / 1000.0)));
+                var exact = (now + lifetime).ToUnixTimeMilliseconds();
+                principal.SetExpirationDate(DateTimeOffset.FromUnixTimeSeconds((long)Math.Ceiling(exact / 1000.0)));
+                // This principal is the access token's own (its claims already chosen by destination): all of it is written.
+                principal.SetClaim(ExpiresAtClaim, exact.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            return default;
+        }
+    }
+
+    /// <summary>
+    /// Right after OpenIddict's own expiry check (whole seconds), the exact one: from the instant the granted lifetime
+    /// ends the token is refused, as OpenIddict refuses an expired token — cached principals included.
+    /// </summary>
+    public sealed class RefuseAtExactExpiry : IOpenIddictServerHandler<ValidateTokenContext>
+    {
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+            OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
+                .UseSingletonHandler<RefuseAtExactExpiry>()
+                .SetOrder(OpenIddictServerHandlers.Protection.ValidateExpirationDate.Descriptor.Order + 1)
+                .SetType(OpenIddictServerHandlerType.Custom)
+                .Build();
+
+        public ValueTask HandleAsync(ValidateTokenContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            if (context.Principal is { } principal && HasEnded(principal, context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow))
+            {
+                context.Reject(OpenIddictConstants.Errors.InvalidToken, "The specified token is no longer valid.");
             }
 
             return default;

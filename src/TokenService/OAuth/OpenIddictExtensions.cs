@@ -98,6 +98,7 @@ public static class OpenIddictExtensions
 
                 options.AddEventHandler(ExactLifetime.ApplyToToken.Descriptor);
                 options.AddEventHandler(ExactLifetime.ApplyToResponse.Descriptor);
+                options.AddEventHandler(ExactLifetime.RefuseAtExactExpiry.Descriptor);
                 options.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);
                 options.AddEventHandler(TenantScopedIntrospection.Descriptor);
                 options.AddEventHandler(IntrospectionClaims.Descriptor);

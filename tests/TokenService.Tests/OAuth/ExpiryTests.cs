@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using TokenService.Tests.Infrastructure;
 
 namespace TokenService.Tests.OAuth;
@@ -16,28 +17,40 @@ public sealed class ExpiryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Token_PastItsTtlRoundedUpToTheSecond_IsInactiveAndRefusedAsExpired()
+    public async Task Token_AtItsTtlToTheMillisecond_IsRefusedAsExpiredOnEveryPath()
     {
+        // Arrange: issued at .600 of a second, so that whole-second rounding would show (1,500 ms ends at x+2.100 s).
         var org = await _client.CreateOrgAsync();
+        var api = await _client.CreateResourceServerAsync(org, "api");
         var now = _factory.Clock.GetUtcNow();
         _factory.Clock.SetUtcNow(DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() + 1).AddMilliseconds(600));
-        var token = (await _client.GetTokenResponseAsync(org.Sandbox, ("ttl", "1500"))).GetProperty("access_token").GetString()!;
+        var response = await _client.GetTokenResponseAsync(org.Sandbox, ("ttl", "1500"));
+        var token = response.GetProperty("access_token").GetString()!;
 
-        _factory.Clock.Advance(TimeSpan.FromMilliseconds(1499));
-        Assert.True(await _client.IsActiveAsync(org.Client, token));
-        using (var stillValid = await _client.SendAsync(HttpMethod.Get, $"/management/orgs/{org.Name}/apps/sandbox", ServiceClient.Bearer(token)))
+        async Task<(bool Introspected, HttpStatusCode Bearer, string? BearerError, bool Allowed, string? Reason)> EverywhereAsync()
         {
-            Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
+            var introspected = await _client.IsActiveAsync(api, token);
+            using var bearer = await _client.SendAsync(HttpMethod.Get, $"/management/orgs/{org.Name}/apps/sandbox", ServiceClient.Bearer(token));
+            var bearerBody = await bearer.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            using var check = await _client.SendAsync(HttpMethod.Post, "/access/check", ServiceClient.BasicOf(api),
+                new { org = org.Name, app = "sandbox", authorization = "Bearer " + token });
+            var checkBody = await check.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            return (introspected, bearer.StatusCode,
+                bearerBody.TryGetProperty("error", out var error) ? error.GetString() : null,
+                checkBody.GetProperty("allowed").GetBoolean(),
+                checkBody.TryGetProperty("reason", out var reason) ? reason.GetString() : null);
         }
 
-        // Token dates are whole seconds, rounded up: issued at .600 s, a 1,500 ms token ends at the second
-        // after, issuance + 2,400 ms, and is refused from then on.
-        _factory.Clock.Advance(TimeSpan.FromMilliseconds(900));
-        Assert.True(await _client.IsActiveAsync(org.Client, token));
-        _factory.Clock.Advance(TimeSpan.FromMilliseconds(2));
-        Assert.False(await _client.IsActiveAsync(org.Client, token));
-        using var expired = await _client.SendAsync(HttpMethod.Get, $"/management/orgs/{org.Name}/apps/sandbox", ServiceClient.Bearer(token));
-        await ErrorAssert.HasErrorAsync(expired, HttpStatusCode.Unauthorized, "expired_token");
+        // Act: one millisecond before the end (read into the validated-token cache there), then at the end.
+        _factory.Clock.Advance(TimeSpan.FromMilliseconds(1499));
+        var lastMillisecond = await EverywhereAsync();
+        _factory.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        var atTheEnd = await EverywhereAsync();
+
+        // Assert: expires_in stays whole seconds (OAuth's unit); the token itself ends at its ttl exactly.
+        Assert.Equal(2, response.GetProperty("expires_in").GetInt64());
+        Assert.Equal((true, HttpStatusCode.OK, null, true, null), lastMillisecond);
+        Assert.Equal((false, HttpStatusCode.Unauthorized, "expired_token", false, "expired_token"), atTheEnd);
     }
 
     [Fact]
