@@ -27,6 +27,7 @@ public sealed class IntrospectionTests(TokenServiceFactory factory) : IDisposabl
         Assert.True(body.GetProperty("exp").GetInt64() > body.GetProperty("iat").GetInt64());
         Assert.False(body.TryGetProperty("username", out _));
         Assert.False(body.TryGetProperty("org_id", out _));
+        Assert.False(body.TryGetProperty("ts_exp_ms", out _));
     }
 
     [Fact]
