@@ -162,7 +162,7 @@ public sealed class CredentialResolver(
     }
 
     /// <summary>RFC 6749 §2.3.1: id and secret are form-url-encoded before base64.</summary>
-    private static bool TryDecodeBasic(string parameter, out string id, out string secret)
+    internal static bool TryDecodeBasic(string parameter, out string id, out string secret)
     {
         (id, secret) = ("", "");
         try

@@ -73,7 +73,7 @@ public static class UsergridTokenPaths
     }
 
     /// <summary><c>/management/token</c> (org and app null) or <c>/{org}/{app}/token</c>.</summary>
-    private static bool TryMatch(PathString path, out string? org, out string? app)
+    internal static bool TryMatch(PathString path, out string? org, out string? app)
     {
         (org, app) = (null, null);
         if (path.Value is not { } value || !value.EndsWith("/token", StringComparison.Ordinal) || value == "/token")

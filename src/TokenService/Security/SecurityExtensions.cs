@@ -97,13 +97,7 @@ public static class SecurityExtensions
     /// </summary>
     private static Task RefuseMalformedContentTypes(HttpContext context, RequestDelegate next)
     {
-        const string Form = "application/x-www-form-urlencoded";
-        var values = context.Request.Headers.ContentType;
-        if (values.Count == 0 || values.Count == 1 && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(values[0], out var parsed) &&
-            parsed.MediaType.Length > 0 &&
-
-            // OpenIddict takes any type that merely starts like a form for one, and the form reader then throws on it.
-            (!parsed.MediaType.StartsWith(Form, StringComparison.OrdinalIgnoreCase) || parsed.MediaType.Length == Form.Length))
+        if (IsAcceptableContentType(context.Request.Headers.ContentType))
         {
             return next(context);
         }
@@ -126,6 +120,17 @@ public static class SecurityExtensions
 
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         return context.Response.WriteAsJsonAsync(new ApiError("https_required", "This service is only served over HTTPS."));
+    }
+
+    /// <summary>Absent, or exactly one media type that is not a near-form: what every reader behind can take.</summary>
+    internal static bool IsAcceptableContentType(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        const string Form = "application/x-www-form-urlencoded";
+        return values.Count == 0 || values.Count == 1 && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(values[0], out var parsed) &&
+            parsed.MediaType.Length > 0 &&
+
+            // OpenIddict takes any type that merely starts like a form for one, and the form reader then throws on it.
+            (!parsed.MediaType.StartsWith(Form, StringComparison.OrdinalIgnoreCase) || parsed.MediaType.Length == Form.Length);
     }
 
     /// <summary>
