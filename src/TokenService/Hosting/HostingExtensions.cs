@@ -20,7 +20,14 @@ public static partial class HostingExtensions
 
         // A member sent twice is refused, not resolved by "last one wins": the copy the service would act on might
         // not be the one a proxy, a WAF or the sender's own validation looked at.
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.AllowDuplicateProperties = false);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.AllowDuplicateProperties = false;
+
+            // A number is a JSON number: "accesstokenttl": "3600000" is refused, not quietly read (ASP.NET Core's web
+            // defaults would read numbers from strings), so a client's mistake in its own types shows at once.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
         builder.Services.AddExceptionHandler<BadRequestHandler>();
         builder.Services.AddProblemDetails();
         builder.AddTokenServiceOpenApi();

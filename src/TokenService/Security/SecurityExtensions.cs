@@ -87,6 +87,7 @@ public static class SecurityExtensions
         var limit = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxRequestBodyBytes;
         app.Use((context, next) => RefuseOversizedBodies(context, next, limit));
         app.Use(RefuseMalformedContentTypes);
+        app.Use(ExplainJsonOnTheTokenEndpoint);
         return app;
     }
 
@@ -120,6 +121,24 @@ public static class SecurityExtensions
 
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         return context.Response.WriteAsJsonAsync(new ApiError("https_required", "This service is only served over HTTPS."));
+    }
+
+    /// <summary>
+    /// <c>POST /token</c> takes a form (RFC 6749 §4); a JSON body there is a newcomer's mistake, answered with where JSON is
+    /// welcome instead of OpenIddict's "grant_type is missing".
+    /// </summary>
+    private static Task ExplainJsonOnTheTokenEndpoint(HttpContext context, RequestDelegate next)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.Equals("/token", StringComparison.OrdinalIgnoreCase) ||
+            !context.Request.HasJsonContentType())
+        {
+            return next(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return context.Response.WriteAsJsonAsync(new ApiError("invalid_request",
+            "POST /token takes an application/x-www-form-urlencoded body (RFC 6749), e.g. grant_type=client_credentials. " +
+            "JSON bodies are accepted on the Usergrid token paths, /{org}/{app}/token and /management/token."));
     }
 
     /// <summary>Absent, or exactly one media type that is not a near-form: what every reader behind can take.</summary>
