@@ -53,6 +53,35 @@ public sealed class PruningTests
         Assert.Equal(all - old, await CountAuditsAsync(factory));
     }
 
+    [Fact]
+    public async Task BackgroundLoop_OnEachTickOfTheClock_PrunesByItself()
+    {
+        // Arrange: pruning on, every 10 s of the host's (fake) clock; nothing calls the pruner directly.
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?>(Settings)
+        {
+            ["Pruning:Enabled"] = "true",
+            ["Pruning:Interval"] = "00:00:10",
+        });
+        using var client = factory.CreateServiceClient();
+        var (_, live, doomed) = await IssueAsync(client);
+        var before = await CountTokensAsync(factory);
+
+        // Act: past the minimum age, then one tick of the timer; the loop runs on the thread pool, so the test waits
+        // (in real time, bounded) for its delete to land.
+        factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        factory.Clock.Advance(TimeSpan.FromSeconds(10));
+        var remaining = before;
+        for (var attempt = 0; attempt < 100 && remaining != live.Count; attempt++)
+        {
+            await Task.Delay(50);
+            remaining = await CountTokensAsync(factory);
+        }
+
+        // Assert
+        Assert.Equal(live.Count + doomed.Count, before);
+        Assert.Equal(live.Count, remaining);
+    }
+
     private static async Task<int> CountAuditsAsync(TokenServiceFactory factory)
     {
         await using var scope = factory.Services.CreateAsyncScope();
