@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,6 +95,49 @@ public sealed class SharedKeysTests
             Assert.True(await a.IsActiveAsync(org.Client, token));
             first.Clock.Advance(TimeSpan.FromSeconds(1));
             Assert.False(await a.IsActiveAsync(org.Client, token));
+        }
+        finally
+        {
+            TestDatabase.DeleteSqlite(database);
+        }
+    }
+
+    [Fact]
+    public async Task SecretRegeneratedOnOneInstance_FailsAtOnceThere_AndOnTheOther_BothForTokensAndTheManagementApi()
+    {
+        // Arrange: the old secret verified (and so remembered) on both instances.
+        var database = Guid.NewGuid().ToString("N");
+        try
+        {
+            await using var first = new TokenServiceFactory(database, null);
+            await using var second = new TokenServiceFactory(database, null);
+            using var a = first.CreateServiceClient();
+            using var b = second.CreateServiceClient();
+            var org = await a.CreateOrgAsync();
+            var app = await a.CreateAppAsync(org, "rotating");
+            using (var onFirst = await a.RequestTokenAsync(app))
+            using (var onSecond = await b.RequestTokenAsync(app))
+            {
+                Assert.Equal(HttpStatusCode.OK, onFirst.StatusCode);
+                Assert.Equal(HttpStatusCode.OK, onSecond.StatusCode);
+            }
+
+            using (var warm = await b.SendAsync(HttpMethod.Get, $"/management/orgs/{org.Name}/apps/rotating", ServiceClient.BasicOf(app)))
+            {
+                Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+            }
+
+            // Act: regenerated on the first; nobody's clock moves (CONTRACT §2 allows the other a second; it needs none).
+            using var regenerate = await a.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/rotating/credentials", ServiceClient.BasicOf(org.Client));
+            using var hereToken = await a.RequestTokenAsync(app);
+            using var thereToken = await b.RequestTokenAsync(app);
+            using var thereManagement = await b.SendAsync(HttpMethod.Get, $"/management/orgs/{org.Name}/apps/rotating", ServiceClient.BasicOf(app));
+
+            // Assert
+            Assert.Equal(HttpStatusCode.OK, regenerate.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, hereToken.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, thereToken.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, thereManagement.StatusCode);
         }
         finally
         {
