@@ -85,7 +85,12 @@ public sealed class TenantIsolationTests(TokenServiceFactory factory, ITestOutpu
             {
                 using var response = await _client.SendAsync(new HttpMethod(method), path, auth, body);
                 tried++;
-                if (response.IsSuccessStatusCode)
+
+                // A refusal, and only a refusal: 401, 403 or 404. A success leaks; a 500 (or any other answer) is a fault.
+                var allowedAnswer = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound ||
+                                    (path == "/access/check" && response.StatusCode == HttpStatusCode.OK &&
+                                     !(await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("allowed").GetBoolean());
+                if (!allowedAnswer)
                 {
                     leaks.Add($"{principal}: {method} {path} -> {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
                 }
@@ -97,15 +102,22 @@ public sealed class TenantIsolationTests(TokenServiceFactory factory, ITestOutpu
                 foreach (var token in (string[])[bToken, bUserToken])
                 {
                     using var introspection = await _client.PostFormAsync("/introspect", auth, ("token", token));
-                    var answer = await introspection.Content.ReadFromJsonAsync<JsonElement>();
+                    var answer = await introspection.Content.ReadAsStringAsync();
                     tried++;
-                    if (introspection.IsSuccessStatusCode && answer.TryGetProperty("active", out var active) && active.GetBoolean())
+
+                    // Exactly {"active":false}: no claim, no hint that the token exists.
+                    var members = JsonSerializer.Deserialize<JsonElement>(answer).EnumerateObject().Select(m => $"{m.Name}={m.Value.GetRawText()}").ToList();
+                    if (introspection.StatusCode != HttpStatusCode.OK || members is not ["active=false"])
                     {
-                        leaks.Add($"{principal}: introspected B's token as active");
+                        leaks.Add($"{principal}: introspected B's token as {(int)introspection.StatusCode} {answer}");
                     }
 
                     using var revocation = await _client.PostFormAsync("/revoke", auth, ("token", token));
                     tried++;
+                    if (revocation.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest))
+                    {
+                        leaks.Add($"{principal}: revocation of B's token answered {(int)revocation.StatusCode}");
+                    }
                 }
             }
         }
@@ -135,6 +147,10 @@ public sealed class TenantIsolationTests(TokenServiceFactory factory, ITestOutpu
         output.WriteLine($"{tried} cross-tenant requests by {principals.Count} principal types.");
         Assert.True(leaks.Count == 0, string.Join('\n', leaks));
         Assert.Equal(before, await SnapshotAsync(b, bApp, bServer, bToken, bUserToken));
+
+        // B's people still sign in with the passwords they had: no write of A's changed them.
+        Assert.False(string.IsNullOrEmpty(await _client.AppUserTokenAsync(b, "shop", "bob")));
+        Assert.False(string.IsNullOrEmpty(await _client.AdminTokenAsync(bAdmin)));
     }
 
     /// <summary>Everything of tenant B that a cross-tenant write could alter.</summary>
