@@ -70,6 +70,69 @@ public sealed class BruteForceTests(BruteForceHost host) : IClassFixture<BruteFo
         Assert.Equal(HttpStatusCode.OK, afterWindow.StatusCode);
     }
 
+    /// <summary>Every endpoint the README lists as protected, each guessed at from an address of its own.</summary>
+    [Theory]
+    [InlineData("token", "203.0.113.101")]
+    [InlineData("introspect", "203.0.113.102")]
+    [InlineData("revoke", "203.0.113.103")]
+    [InlineData("management basic", "203.0.113.104")]
+    [InlineData("management query", "203.0.113.105")]
+    [InlineData("access check", "203.0.113.106")]
+    [InlineData("usergrid app path, client json", "203.0.113.107")]
+    [InlineData("usergrid management path, client", "203.0.113.108")]
+    [InlineData("usergrid app path, password by GET", "203.0.113.109")]
+    [InlineData("usergrid management path, admin password", "203.0.113.110")]
+    public async Task EveryProtectedEndpoint_GuessesPastTheThreshold_Are429_EvenWithTheRightCredentials(string endpoint, string address)
+    {
+        // Arrange
+        using var admin = Factory.CreateServiceClient("198.51.100.2");
+        using var attacker = Factory.CreateServiceClient(address);
+        var org = await admin.CreateOrgAsync();
+        var server = await admin.CreateResourceServerAsync(org, "api");
+        await admin.CreateAppUserAsync(org, "sandbox", "victim", "victim-password");
+        var adminName = ServiceClient.UniqueName("bf")[..20];
+        await admin.CreateAdminAsync(org, adminName, "admin-password");
+        var token = await admin.GetTokenAsync(org.Sandbox);
+        Task<HttpResponseMessage> Attempt(string secret) => endpoint switch
+        {
+            "token" => attacker.PostFormAsync("/token", ServiceClient.Basic(org.Sandbox.ClientId, secret), ("grant_type", "client_credentials")),
+            "introspect" => attacker.PostFormAsync("/introspect", ServiceClient.Basic(server.ClientId, secret), ("token", token)),
+            "revoke" => attacker.PostFormAsync("/revoke", ServiceClient.Basic(org.Sandbox.ClientId, secret), ("token", "x" + token[1..])),
+            "management basic" => attacker.SendAsync(HttpMethod.Get, $"/management/orgs/{org.Name}", ServiceClient.Basic(org.Client.ClientId, secret)),
+            "management query" => attacker.Http.GetAsync($"/{org.Name}/sandbox?client_id={org.Sandbox.ClientId}&client_secret={Uri.EscapeDataString(secret)}"),
+            "access check" => attacker.SendAsync(HttpMethod.Post, "/access/check", ServiceClient.Basic(server.ClientId, secret), new { org = org.Name, app = "sandbox" }),
+            "usergrid app path, client json" => attacker.SendAsync(HttpMethod.Post, $"/{org.Name}/sandbox/token", null,
+                new { grant_type = "client_credentials", client_id = org.Sandbox.ClientId, client_secret = secret }),
+            "usergrid management path, client" => attacker.PostFormAsync("/management/token", null,
+                ("grant_type", "client_credentials"), ("client_id", org.Client.ClientId), ("client_secret", secret)),
+            "usergrid app path, password by GET" => attacker.Http.GetAsync(
+                $"/{org.Name}/sandbox/token?grant_type=password&username=victim&password={Uri.EscapeDataString(secret)}"),
+            _ => attacker.SendAsync(HttpMethod.Post, "/management/token", null, new { grant_type = "password", username = adminName, password = secret }),
+        };
+        var right = endpoint switch
+        {
+            "token" or "revoke" or "management query" or "usergrid app path, client json" => org.Sandbox.ClientSecret,
+            "introspect" or "access check" => server.ClientSecret,
+            "management basic" or "usergrid management path, client" => org.Client.ClientSecret,
+            "usergrid app path, password by GET" => "victim-password",
+            _ => "admin-password",
+        };
+
+        // Act: the threshold of wrong guesses, then the right one.
+        var refusals = new List<HttpStatusCode>();
+        for (var i = 0; i < BruteForceHost.Threshold; i++)
+        {
+            using var failed = await Attempt("wrong-guess-" + i);
+            refusals.Add(failed.StatusCode);
+        }
+
+        using var locked = await Attempt(right);
+
+        // Assert: each guess refused as a failed authentication, then the lock holds even for the right secret.
+        Assert.All(refusals, status => Assert.True(status is HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest, $"{endpoint}: {status}"));
+        await AssertTooManyAsync(locked);
+    }
+
     [Fact]
     public async Task Introspect_ByACallerGuessingItsSecret_Is429()
     {
