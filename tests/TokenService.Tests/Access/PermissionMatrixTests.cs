@@ -7,21 +7,22 @@ using TokenService.Tests.Infrastructure;
 namespace TokenService.Tests.Access;
 
 /// <summary>
-/// Every principal type × every management and revocation endpoint × own and foreign tenant, with the exact
+/// Every principal type (a resource-server credential included) × every management and revocation endpoint × own and
+/// foreign tenant, with the exact
 /// status expected. Tenant A is the home of most principals; tenant B is the other organization.
 /// </summary>
 [Collection(SharedHost.Name)]
 public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncLifetime
 {
-    private static readonly string[] Principals = ["superuser", "admin", "other-admin", "org-client", "foreign-org-client", "app-client", "sibling-app-client", "app-user", "guest"];
+    private static readonly string[] Principals = ["superuser", "admin", "other-admin", "org-client", "foreign-org-client", "app-client", "sibling-app-client", "app-user", "guest", "resource-server"];
 
     // Expected status per principal, in the order of Principals, for target tenant A and then B.
-    private const string OrgAdmins = "200 200 403 200 403 403 403 403 401 | 200 403 200 403 200 403 403 403 401";
-    private const string OrgAdminsCreate = "201 201 403 201 403 403 403 403 401 | 201 403 201 403 201 403 403 403 401";
-    private const string AppAdmins = "200 200 403 200 403 200 403 403 401 | 200 403 200 403 200 403 403 403 401";
-    private const string AppAdminsCreate = "201 201 403 201 403 201 403 403 401 | 201 403 201 403 201 403 403 403 401";
-    private const string AppAdminsAndSelf = "200 200 403 200 403 200 403 200 401 | 200 403 200 403 200 403 403 403 401";
-    private const string AdminSelf = "200 200 403 403 403 403 403 403 401 | 200 403 200 403 403 403 403 403 401";
+    private const string OrgAdmins = "200 200 403 200 403 403 403 403 401 403 | 200 403 200 403 200 403 403 403 401 403";
+    private const string OrgAdminsCreate = "201 201 403 201 403 403 403 403 401 403 | 201 403 201 403 201 403 403 403 401 403";
+    private const string AppAdmins = "200 200 403 200 403 200 403 403 401 403 | 200 403 200 403 200 403 403 403 401 403";
+    private const string AppAdminsCreate = "201 201 403 201 403 201 403 403 401 403 | 201 403 201 403 201 403 403 403 401 403";
+    private const string AppAdminsAndSelf = "200 200 403 200 403 200 403 200 401 403 | 200 403 200 403 200 403 403 403 401 403";
+    private const string AdminSelf = "200 200 403 403 403 403 403 403 401 403 | 200 403 200 403 403 403 403 403 401 403";
 
     private static readonly (string Method, string Path, string Expected, Func<object?>? Body)[] Endpoints =
     [
@@ -46,7 +47,7 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
         ("POST", "/management/orgs/{org}/apps/{app}/users/{user}/revoketokens", AppAdminsAndSelf, null),
         ("PUT", "/management/orgs/{org}/apps/{app}/users/{user}/revoketokens", AppAdminsAndSelf, null),
         ("POST", "/management/orgs/{org}/apps/{app}/users/{user}/revoketoken?token=" + new string('A', 43),
-            "404 404 403 404 403 404 403 404 401 | 404 403 404 403 404 403 403 403 401", null),
+            "404 404 403 404 403 404 403 404 401 403 | 404 403 404 403 404 403 403 403 401 403", null),
         ("DELETE", "/management/orgs/{org}/apps/{app}/users/{victim}", AppAdmins, null),
         ("GET", "/{org}/{app}", AppAdmins, null),
         ("PUT", "/{org}/{app}", AppAdmins, () => new { accesstokenttl = 604_800_000 }),
@@ -60,7 +61,7 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
         ("PUT", "/management/users/{admin}/revoketokens", AdminSelf, null),
         ("POST", "/management/orgs/{org}/apps/{app}/credentials", AppAdmins, null),
         ("POST", "/management/orgs/{org}/credentials", OrgAdmins, null),
-        ("POST", "/access/check", "200 403 403 200 403 403 403 403 401 | 200 403 403 403 200 403 403 403 401", null),
+        ("POST", "/access/check", "200 403 403 200 403 403 403 403 401 200 | 200 403 403 403 200 403 403 403 401 403", null),
     ];
 
     private readonly ServiceClient _client = factory.CreateServiceClient();
@@ -87,6 +88,7 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
             _tenants[key] = new Tenant(org, admin);
         }
 
+        _clients["rs:A"] = await _client.CreateResourceServerAsync(new TestOrg(_tenants["A"].Org, _clients["org:A"], _clients["org:A"]), "api");
         _clients["sibling:A"] = await _client.CreateAppAsync(new TestOrg(_tenants["A"].Org, _clients["org:A"], _clients["org:A"]), "sibling");
         _signIns["admin"] = ("/management/token", _tenants["A"].AdminName, "admin-password");
         _signIns["other-admin"] = ("/management/token", _tenants["B"].AdminName, "admin-password");
@@ -148,6 +150,9 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
         "foreign-org-client" => ServiceClient.BasicOf(_clients["org:B"]),
         "app-client" => ServiceClient.BasicOf(_clients["app:A"]),
         "sibling-app-client" => ServiceClient.BasicOf(_clients["sibling:A"]),
+
+        // Least privilege: introspection, and the access check about its own organization's apps, nothing else.
+        "resource-server" => ServiceClient.BasicOf(_clients["rs:A"]),
         "guest" => null,
         _ => ServiceClient.Bearer(await TokenAsync(principal)),
     };
