@@ -284,6 +284,11 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
                     continue;
                 }
 
+                if (status != ExpectedStatus(label))
+                {
+                    failures.Add($"{label}: {status} where the contract gives {ExpectedStatus(label)}: {Shorten(text)}");
+                }
+
                 if (!HasErrorBody(text))
                 {
                     failures.Add($"{label}: {status} without an error body: {Shorten(text)}");
@@ -300,6 +305,27 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
 
         output.WriteLine($"{cases.Count} bad inputs tried on {jsonTargets.Length + forms.Select(f => f.Path).Distinct().Count()} endpoints.");
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} bad inputs were not refused cleanly:\n" + string.Join('\n', failures));
+    }
+
+    /// <summary>
+    /// The status the contract gives each case, not just "some 4xx": 413 for a body over the limit, 415 for a body that
+    /// is not JSON on a JSON endpoint, 401 for a client id no client can have, 404 where no resource or route matches,
+    /// and 400 for everything else — malformed, missing, duplicated, out of range.
+    /// </summary>
+    private static int ExpectedStatus(string label)
+    {
+        var tokenPath = label.Contains("/token:", StringComparison.Ordinal);
+        return label switch
+        {
+            _ when label.EndsWith(": huge", StringComparison.Ordinal) ||
+                   label.StartsWith("POST /token: grant_type=client_credentials&aaaa", StringComparison.Ordinal) ||
+                   label.StartsWith("POST /introspect: token=AAAA", StringComparison.Ordinal) => 413,
+            _ when !tokenPath && (label.EndsWith(": form", StringComparison.Ordinal) || label.EndsWith(": text/plain", StringComparison.Ordinal) ||
+                                  label.EndsWith(": xml", StringComparison.Ordinal)) => 415,
+            _ when label.StartsWith("POST /token: grant_type=client_credentials&client_id=xxxx", StringComparison.Ordinal) => 401,
+            "DELETE user: look-alike" or "GET management: SQL in path" or "GET management: over-long org" or "GET token: look-alike org" => 404,
+            _ => 400,
+        };
     }
 
     private static bool HasErrorBody(string text)
