@@ -96,3 +96,54 @@ public sealed class ParserPropertyTests
         Gen.Select(Gen.Char["abcdefghijklmnopqrstuvwxyz0123456789"], Gen.String[Gen.Char["abcdefghijklmnopqrstuvwxyz0123456789-"], 0, 63])
             .Select((first, rest) => first + rest);
 }
+
+/// <summary>
+/// Duplicate-member detection with the service's own JSON settings (taken from a host): any member sent twice is
+/// refused, whatever the values; sent once, it is read back exactly. Numbers are JSON numbers only.
+/// </summary>
+[Collection(Infrastructure.SharedHost.Name)]
+public sealed class JsonSettingsPropertyTests(Infrastructure.TokenServiceFactory factory)
+{
+    private System.Text.Json.JsonSerializerOptions Options =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>(factory.Services).Value.SerializerOptions;
+
+    [Fact]
+    public void AMemberSentTwice_IsRefused_WhateverTheValues()
+    {
+        var options = Options;
+        Gen.Select(Gen.Long, Gen.Long, Gen.Bool)
+            .Sample((first, second, secured) =>
+            {
+                var json = $"{{\"secured\":{(secured ? "true" : "false")},\"accesstokenttl\":{first},\"accesstokenttl\":{second}}}";
+                try
+                {
+                    System.Text.Json.JsonSerializer.Deserialize<TokenService.Management.UpdateSettingsRequest>(json, options);
+                    return false;
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    return true;
+                }
+            }, iter: ParserPropertyTests.Iterations);
+    }
+
+    [Fact]
+    public void AMemberSentOnce_IsReadExactly_AndNeverFromAString()
+    {
+        var options = Options;
+        Gen.Long.Sample(value =>
+        {
+            var read = System.Text.Json.JsonSerializer.Deserialize<TokenService.Management.UpdateSettingsRequest>($"{{\"accesstokenttl\":{value}}}", options);
+            try
+            {
+                System.Text.Json.JsonSerializer.Deserialize<TokenService.Management.UpdateSettingsRequest>($"{{\"accesstokenttl\":\"{value}\"}}", options);
+                return false;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return read!.AccessTokenTtl == value;
+            }
+        }, iter: ParserPropertyTests.Iterations);
+    }
+}
