@@ -147,3 +147,60 @@ public sealed class JsonSettingsPropertyTests(Infrastructure.TokenServiceFactory
         }, iter: ParserPropertyTests.Iterations);
     }
 }
+
+/// <summary>
+/// Credential-form resolution over generated combinations of the four places a credential may sit, each empty, garbage,
+/// sent twice, or a real value: it never throws, garbage never authenticates anyone, and two forms at once are refused.
+/// </summary>
+[Collection(Infrastructure.SharedHost.Name)]
+public sealed class CredentialFormPropertyTests(Infrastructure.TokenServiceFactory factory)
+{
+    [Fact]
+    public async Task AnyCombinationOfCredentialForms_NeverThrows_AndGarbageNeverAuthenticates()
+    {
+        // Arrange: one real client among the generated values.
+        using var client = factory.CreateServiceClient();
+        var org = await client.CreateOrgAsync();
+        var value = Gen.OneOf(
+            Gen.Const(Microsoft.Extensions.Primitives.StringValues.Empty),
+            Gen.String[Gen.Char, 0, 60].Select(s => new Microsoft.Extensions.Primitives.StringValues(s)),
+            Gen.Const(new Microsoft.Extensions.Primitives.StringValues(["a", "b"])),
+            Gen.Const(new Microsoft.Extensions.Primitives.StringValues("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("x:y")))),
+            Gen.Const(new Microsoft.Extensions.Primitives.StringValues("Bearer " + new string('A', 43))),
+            Gen.Const(new Microsoft.Extensions.Primitives.StringValues(org.Sandbox.ClientId)));
+        var presented = Gen.Select(value, value, value, value);
+
+        // Act and assert, sequentially (each resolution may read and write the database).
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var samples = presented.Array[ParserPropertyTests.Iterations / 5, ParserPropertyTests.Iterations / 5].Single();
+        await using var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(factory.Services);
+        var resolver = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CredentialResolver>(scope.ServiceProvider);
+        foreach (var (authorization, accessToken, clientId, clientSecret) in samples)
+        {
+            var forms = (authorization.Count > 0 && !string.IsNullOrEmpty(authorization) ? 1 : 0) + (accessToken.Count > 0 ? 1 : 0) +
+                        (clientId.Count > 0 || clientSecret.Count > 0 ? 1 : 0);
+            CredentialResult result;
+            try
+            {
+                result = await resolver.ResolveAsync(new PresentedCredentials(authorization, accessToken, clientId, clientSecret));
+            }
+            catch (Exception exception)
+            {
+                failures.Add($"threw {exception.GetType().Name} for {authorization}|{accessToken}|{clientId}|{clientSecret}");
+                continue;
+            }
+
+            if (result.Caller is { Type: not PrincipalType.Guest })
+            {
+                failures.Add($"authenticated {result.Caller.Type} from generated values {authorization}|{accessToken}|{clientId}|{clientSecret}");
+            }
+
+            if (forms > 1 && result.Failure?.Status != 400)
+            {
+                failures.Add($"two credential forms were not refused with 400: {authorization}|{accessToken}|{clientId}|{clientSecret}");
+            }
+        }
+
+        Assert.True(failures.IsEmpty, string.Join('\n', failures.Take(10)));
+    }
+}

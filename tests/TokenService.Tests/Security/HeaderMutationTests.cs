@@ -31,6 +31,12 @@ public sealed class HeaderMutationTests(TokenServiceFactory factory, ITestOutput
         "Bearer " + new string('A', 5000), "Digest x", "basic " + B64("a:b"), "Basic " + B64("a:b") + ", Bearer x", "\u00e9",
     ];
 
+    private static readonly string[] Accepts =
+    [
+        "application/xml", "text/html", "image/png", "*/*;q=abc", "application/json;q=-1", "application/json;;", ",,,", "\"",
+        "application/json, text/plain;q=0", "a/b/c", new string('x', 4000), "application/*+json;charset=\"",
+    ];
+
     private static string B64(string value) => Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
 
     [Fact]
@@ -69,6 +75,13 @@ public sealed class HeaderMutationTests(TokenServiceFactory factory, ITestOutput
                 failures.AddRange(await SendAsync(client, method, path, body, body.StartsWith('{') ? "application/json" : "application/x-www-form-urlencoded", authorization));
                 sent++;
             }
+
+            foreach (var accept in Accepts)
+            {
+                failures.AddRange(await SendAsync(client, method, path, body, body.StartsWith('{') ? "application/json" : "application/x-www-form-urlencoded",
+                    ServiceClient.BasicOf(org.Client).ToString(), accept));
+                sent++;
+            }
         }
 
         // Assert
@@ -76,11 +89,17 @@ public sealed class HeaderMutationTests(TokenServiceFactory factory, ITestOutput
         Assert.True(failures.Count == 0, $"{failures.Count} of {sent} mutated requests were not refused cleanly:\n" + string.Join("\n", failures.Take(30)));
     }
 
-    private static async Task<IEnumerable<string>> SendAsync(ServiceClient client, HttpMethod method, string path, string body, string contentType, string authorization)
+    private static async Task<IEnumerable<string>> SendAsync(ServiceClient client, HttpMethod method, string path, string body, string contentType,
+        string authorization, string? accept = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
         using var response = await client.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         var label = $"{method} {path} Content-Type: {contentType} Authorization: {authorization[..Math.Min(30, authorization.Length)]}";
