@@ -123,6 +123,59 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
         Assert.Equal(Endpoints.Length * 2 * Principals.Length, cells);
     }
 
+    /// <summary>
+    /// A guest on an open app (the sandbox): the contract's one exception — it may sign up, on either path — and
+    /// nothing else; every refused request leaves the tenant as it was.
+    /// </summary>
+    [Fact]
+    public async Task Guest_OnAnOpenApp_MaySignUpAndNothingElse_AndEachRefusalChangesNothing()
+    {
+        // Arrange
+        var tenant = _tenants["A"];
+        async Task<string> SnapshotAsync()
+        {
+            var parts = new List<string>();
+            foreach (var path in (string[])[$"/management/orgs/{tenant.Org}", $"/management/orgs/{tenant.Org}/apps", $"/management/orgs/{tenant.Org}/apps/sandbox",
+                         $"/management/orgs/{tenant.Org}/apps/sandbox/users?limit=1000", $"/management/orgs/{tenant.Org}/resource-servers",
+                         $"/management/orgs/{tenant.Org}/users", $"/management/orgs/{tenant.Org}/credentials", $"/management/orgs/{tenant.Org}/apps/sandbox/credentials"])
+            {
+                using var response = await _client.SendAsync(HttpMethod.Get, path, ServiceClient.Superuser);
+                parts.Add(await response.Content.ReadAsStringAsync());
+            }
+
+            return string.Join('\n', parts);
+        }
+
+        var signUps = new HashSet<string> { "POST /management/orgs/{org}/apps/{app}/users", "POST /{org}/{app}/users" };
+        await _client.CreateAppUserAsync(new TestOrg(tenant.Org, _clients["org:A"], _clients["org:A"]), "sandbox", "carol");
+
+        // Act
+        var wrong = new List<string>();
+        foreach (var (method, template, _, body) in Endpoints)
+        {
+            var path = template.Replace("{org}", tenant.Org, StringComparison.Ordinal).Replace("{app}", "sandbox", StringComparison.Ordinal)
+                .Replace("{user}", "carol", StringComparison.Ordinal).Replace("{victim}", "carol", StringComparison.Ordinal)
+                .Replace("{admin}", tenant.AdminName, StringComparison.Ordinal);
+            var signUp = signUps.Contains($"{method} {template}");
+            var before = signUp ? "" : await SnapshotAsync();
+            using var response = await _client.SendAsync(new HttpMethod(method), path, null,
+                template == "/access/check" ? new { org = tenant.Org, app = "sandbox" } : body?.Invoke());
+            var expected = !signUp ? 401 : template.StartsWith("/management", StringComparison.Ordinal) ? 201 : 200;
+            if ((int)response.StatusCode != expected)
+            {
+                wrong.Add($"{method} {template}: expected {expected}, got {(int)response.StatusCode}");
+            }
+
+            if (!signUp && await SnapshotAsync() != before)
+            {
+                wrong.Add($"{method} {template}: refused, yet the tenant changed");
+            }
+        }
+
+        // Assert
+        Assert.True(wrong.Count == 0, string.Join('\n', wrong));
+    }
+
     private async Task<int> SendAsync(string method, string template, Func<object?>? body, string tenantKey, string principal)
     {
         var tenant = _tenants[tenantKey];
