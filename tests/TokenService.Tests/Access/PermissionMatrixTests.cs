@@ -100,6 +100,7 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
     {
         var mismatches = new List<string>();
         var cells = 0;
+        var refusedWrites = 0;
         foreach (var (method, template, expected, body) in Endpoints)
         {
             var perTenant = expected.Split('|');
@@ -109,11 +110,22 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
                 var statuses = row.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
                 for (var i = 0; i < Principals.Length; i++)
                 {
-                    var status = await SendAsync(method, template, body, tenantKey, Principals[i]);
+                    // A write that must be refused is checked for having changed nothing of the tenant it aimed at.
+                    var refusedWrite = method != "GET" && statuses[i] >= 400 && template != "/access/check";
+                    var (status, before) = await SendAsync(method, template, body, tenantKey, Principals[i], refusedWrite);
                     cells++;
                     if (status != statuses[i])
                     {
                         mismatches.Add($"{method} {template} on tenant {tenantKey} as {Principals[i]}: expected {statuses[i]}, got {status}");
+                    }
+                    else if (refusedWrite && await TenantSnapshotAsync(tenantKey) != before)
+                    {
+                        mismatches.Add($"{method} {template} on tenant {tenantKey} as {Principals[i]}: refused with {status}, yet the tenant changed");
+                        refusedWrites++;
+                    }
+                    else if (refusedWrite)
+                    {
+                        refusedWrites++;
                     }
                 }
             }
@@ -121,6 +133,22 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
 
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {cells} cells differ:\n" + string.Join('\n', mismatches));
         Assert.Equal(Endpoints.Length * 2 * Principals.Length, cells);
+        Assert.True(refusedWrites > 200, $"Only {refusedWrites} refused writes were checked for changes.");
+    }
+
+    /// <summary>What a refused write could have changed in a tenant, read by the superuser (users' tokens aside).</summary>
+    private async Task<string> TenantSnapshotAsync(string tenantKey)
+    {
+        var org = _tenants[tenantKey].Org;
+        var parts = new List<string>();
+        foreach (var path in (string[])[$"/management/orgs/{org}", $"/management/orgs/{org}/apps?limit=1000", $"/management/orgs/{org}/apps/shop/users?limit=1000",
+                     $"/management/orgs/{org}/resource-servers?limit=1000", $"/management/orgs/{org}/users?limit=1000", $"/management/users/{_tenants[tenantKey].AdminName}"])
+        {
+            using var response = await _client.SendAsync(HttpMethod.Get, path, ServiceClient.Superuser);
+            parts.Add(await response.Content.ReadAsStringAsync());
+        }
+
+        return string.Join('\n', parts);
     }
 
     /// <summary>
@@ -176,7 +204,8 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
         Assert.True(wrong.Count == 0, string.Join('\n', wrong));
     }
 
-    private async Task<int> SendAsync(string method, string template, Func<object?>? body, string tenantKey, string principal)
+    /// <summary>Sends one cell's request; with <paramref name="snapshot"/>, the tenant as it stood just before (after the cell's own set-up).</summary>
+    private async Task<(int Status, string Before)> SendAsync(string method, string template, Func<object?>? body, string tenantKey, string principal, bool snapshot)
     {
         var tenant = _tenants[tenantKey];
         var path = template.Replace("{org}", tenant.Org, StringComparison.Ordinal)
@@ -191,9 +220,11 @@ public sealed class PermissionMatrixTests(TokenServiceFactory factory) : IAsyncL
         }
 
         var payload = template == "/access/check" ? new { org = tenant.Org, app = "sandbox" } : body?.Invoke();
-        using var response = await _client.SendAsync(new HttpMethod(method), path, await AuthAsync(principal), payload);
+        var auth = await AuthAsync(principal);
+        var before = snapshot ? await TenantSnapshotAsync(tenantKey) : "";
+        using var response = await _client.SendAsync(new HttpMethod(method), path, auth, payload);
         await KeepCredentialsAsync(template, tenantKey, response);
-        return (int)response.StatusCode;
+        return ((int)response.StatusCode, before);
     }
 
     private async Task<AuthenticationHeaderValue?> AuthAsync(string principal) => principal switch
