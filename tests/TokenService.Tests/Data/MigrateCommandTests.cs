@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -60,25 +59,13 @@ public sealed class MigrateCommandTests
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
     }
 
-    /// <summary>Runs the built service binary (beside the tests) as an operator would.</summary>
+    /// <summary>Runs the built service binary's command (beside the tests) as an operator would.</summary>
     private static async Task<(int ExitCode, string Output)> RunServiceAsync(string arguments, string database)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "TokenService.dll"), arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        start.Environment["ConnectionStrings__TokenService"] = $"Data Source={TestDatabase.SqlitePath(database)}";
-        start.Environment["Superuser__Password"] = TokenServiceFactory.SuperuserPassword;
-        start.Environment["Database__AutoMigrate"] = "false";
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var environment = ServiceProcess.BaseEnvironment();
+        environment["ConnectionStrings__TokenService"] = $"Data Source={TestDatabase.SqlitePath(database)}";
+        environment["Database__AutoMigrate"] = "false";
+        var (exitCode, stdout, stderr) = await ServiceProcess.RunToExitAsync([arguments], environment);
+        return (exitCode, stdout + stderr);
     }
 }

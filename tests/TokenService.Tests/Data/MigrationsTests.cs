@@ -88,9 +88,7 @@ public sealed class MigrationsTests
     public void SqlServerIdempotentScript_InTheRepository_IsTheOneTheMigrationsGenerate()
     {
         using var db = SqlServer();
-        var generated = db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent);
-
-        var checkedIn = File.ReadAllText(Path.Combine(RepositoryRoot(), "migrations", "sqlserver-idempotent.sql"));
+        var (generated, checkedIn) = Scripts(db, "sqlserver-idempotent.sql");
 
         Assert.Contains("IF NOT EXISTS", generated, StringComparison.Ordinal);
         Assert.Contains("CREATE INDEX [IX_OpenIddictTokens_Subject]", generated, StringComparison.Ordinal);
@@ -102,14 +100,17 @@ public sealed class MigrationsTests
     public void PostgreSqlIdempotentScript_InTheRepository_IsTheOneTheMigrationsGenerate()
     {
         using var db = PostgreSql();
-        var generated = db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent);
-
-        var checkedIn = File.ReadAllText(Path.Combine(RepositoryRoot(), "migrations", "postgresql-idempotent.sql"));
+        var (generated, checkedIn) = Scripts(db, "postgresql-idempotent.sql");
 
         Assert.Contains("IF NOT EXISTS", generated, StringComparison.Ordinal);
         Assert.True(Normalize(checkedIn) == Normalize(generated),
             "migrations/postgresql-idempotent.sql is stale: regenerate it with the command in the README.");
     }
+
+    /// <summary>The idempotent script the migrations generate for this provider, and the one checked in.</summary>
+    private static (string Generated, string CheckedIn) Scripts(TokenServiceDbContext db, string file) =>
+        (db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent),
+         File.ReadAllText(Path.Combine(RepositoryRoot(), "migrations", file)));
 
     private static string Normalize(string script) => script.Replace("\r\n", "\n", StringComparison.Ordinal).Trim('\uFEFF', '\n', ' ');
 
