@@ -1,10 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Primitives;
-using OpenIddict.Abstractions;
-using OpenIddict.Validation;
 using TokenService.OAuth;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace TokenService.Callers;
 
@@ -13,14 +10,12 @@ namespace TokenService.Callers;
 /// or one typed failure. The management API and the access check call this; nothing else parses credentials.
 /// </summary>
 public sealed class CredentialResolver(
-    OpenIddictValidationService validation,
-    IOpenIddictTokenManager tokens,
+    TokenReader reader,
     ClientRegistry registry,
     ClientDirectory directory,
     Users.UserAccounts users,
     Security.FailedAttempts attempts,
-    Security.AuditLog audits,
-    TimeProvider clock)
+    Security.AuditLog audits)
 {
     /// <summary>Resolves the credentials carried by an HTTP request.</summary>
     public async Task<CredentialResult> ResolveAsync(HttpRequest request, CancellationToken cancellationToken = default)
@@ -98,44 +93,20 @@ public sealed class CredentialResolver(
 
     private async Task<CredentialResult> ValidateTokenAsync(string token, CancellationToken cancellationToken)
     {
-        if (!ReferenceTokens.IsWellFormed(token))
+        var read = await reader.ReadAsync(token, cancellationToken);
+        return read.State switch
         {
-            return CredentialResult.Fail(AuthFailure.BadToken);
-        }
-
-        try
-        {
-            var principal = await validation.ValidateAccessTokenAsync(token, cancellationToken);
-
-            // OpenIddict's own check works in whole seconds; the token ends at its exact millisecond.
-            if (ExactLifetime.HasEnded(principal, clock.GetUtcNow()))
-            {
-                return CredentialResult.Fail(AuthFailure.Expired);
-            }
-
-            return TokenClaims.ReadCaller(principal) switch
+            TokenState.Malformed => CredentialResult.Fail(AuthFailure.BadToken),
+            TokenState.Expired => CredentialResult.Fail(AuthFailure.Expired),
+            TokenState.Active => read.Token!.Caller switch
             {
                 null => CredentialResult.Fail(AuthFailure.InvalidToken),
                 { Type: PrincipalType.AdminUser } admin when Guid.TryParse(admin.Subject, out var id) =>
                     CredentialResult.Ok(admin with { Memberships = await users.MembershipsAsync(id, cancellationToken) }),
                 var caller => CredentialResult.Ok(caller),
-            };
-        }
-        catch (OpenIddictExceptions.ProtocolException)
-        {
-            // OpenIddict reports expired, revoked and unknown tokens alike; Usergrid clients need to know
-            // which, to refresh or re-authenticate. Only the failure path pays for this extra lookup.
-            var entry = await tokens.FindByReferenceIdAsync(token, cancellationToken);
-            if (entry is not null &&
-                await tokens.HasStatusAsync(entry, Statuses.Valid, cancellationToken) &&
-                await tokens.GetExpirationDateAsync(entry, cancellationToken) is { } expiry &&
-                expiry <= clock.GetUtcNow())
-            {
-                return CredentialResult.Fail(AuthFailure.Expired);
-            }
-
-            return CredentialResult.Fail(AuthFailure.InvalidToken);
-        }
+            },
+            _ => CredentialResult.Fail(AuthFailure.InvalidToken),
+        };
     }
 
     private async Task<CredentialResult> AuthenticateClientAsync(

@@ -19,6 +19,16 @@ public static class ExactLifetime
     /// <summary>The exact expiry (Unix milliseconds) in an access token's payload: no secret, no tenant name.</summary>
     public const string ExpiresAtClaim = "ts_exp_ms";
 
+    /// <summary>The exact expiry (Unix milliseconds) a token's principal carries, if any.</summary>
+    public static long? ExactExpiry(System.Security.Claims.ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return principal.GetClaim(ExpiresAtClaim) is { } value &&
+               long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var expiresAt)
+            ? expiresAt
+            : null;
+    }
+
     /// <summary>Whether the exact lifetime of the token <paramref name="principal"/> was read from has ended at <paramref name="now"/>.</summary>
     public static bool HasEnded(System.Security.Claims.ClaimsPrincipal principal, DateTimeOffset now)
     {

@@ -18,7 +18,10 @@ public static class OpenIddictExtensions
         services.AddScoped<TtlPolicy>();
         services.AddScoped<GrantIssuer>();
         services.AddSingleton<VerifiedSecretCache>();
+        services.AddSingleton<TokenGeneration>();
+        services.AddSingleton<SettingsGeneration>();
         services.AddSingleton<ValidatedTokenCache>();
+        services.AddScoped<TokenReader>();
         services.AddSingleton<TokenInsertBatcher>();
         services.AddSingleton<Security.FailedAttempts>();
         services.AddScoped<Security.AuditLog>();
@@ -94,7 +97,6 @@ public static class OpenIddictExtensions
                 options.AddEventHandler(RefuseMalformedTokens.Descriptor);
                 options.AddEventHandler(IssuerEndpoints.Descriptor);
                 options.AddEventHandler(ValidatedTokenCaching.UseCachedToken.Descriptor);
-                options.AddEventHandler(ValidatedTokenCaching.RememberValidatedToken.Descriptor);
 
                 options.AddEventHandler(ExactLifetime.ApplyToToken.Descriptor);
                 options.AddEventHandler(ExactLifetime.ApplyToResponse.Descriptor);

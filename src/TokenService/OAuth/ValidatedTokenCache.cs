@@ -13,68 +13,57 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace TokenService.OAuth;
 
 /// <summary>
-/// Remembers access tokens OpenIddict has just validated (database row read, payload decrypted and checked), for at
-/// most <see cref="Lifetime"/>, so that a resource server introspecting the same token again and again costs no
-/// database read. The contract's revocation bounds hold:
-/// <list type="bullet">
-/// <item>on this instance, every revocation goes through <see cref="InvalidatingTokenManager"/>, which empties the
-/// cache at once (a new generation);</item>
-/// <item>on other instances an entry lives at most one second after its row was read, so a revocation committed
-/// elsewhere is seen within a second.</item>
-/// </list>
-/// Expiry is still checked on every use (OpenIddict's own handler runs against the cached principal). Keys are
-/// SHA-256 digests of the tokens, so the cache holds no usable token.
+/// Remembers access tokens that were just validated (database row read, signature, status and expiry checked), so that
+/// a resource server introspecting the same token again and again costs no database read. The contract's revocation
+/// bound holds (<see cref="FreshCache{TValue}"/>): every revocation on this instance goes through
+/// <see cref="InvalidatingTokenManager"/>, which moves <see cref="TokenGeneration"/> on and so kills every entry made
+/// from a row read before it — including a read still in flight, since the generation is taken when the read begins;
+/// on other instances an entry lives at most one second after its read began. Expiry is checked on every use by
+/// <see cref="TokenReader"/>. Keys are SHA-256 digests of the tokens, so the cache holds no usable token.
 /// </summary>
-public sealed class ValidatedTokenCache(TimeProvider clock) : IDisposable
+public sealed class ValidatedTokenCache(TokenGeneration generation, TimeProvider clock) : IDisposable
 {
     /// <summary>The contract's bound for a revocation on another instance to take effect.</summary>
-    public static TimeSpan Lifetime { get; } = TimeSpan.FromSeconds(1);
+    public static TimeSpan Lifetime => Freshness.Bound;
 
-    private readonly MemoryCache _entries = new(new MemoryCacheOptions { SizeLimit = 100_000 });
-    private long _generation;
+    private readonly FreshCache<ValidatedToken> _entries = new(generation, clock, sizeLimit: 100_000);
 
-    public bool TryGet(string token, out ClaimsPrincipal? principal)
+    /// <summary>Call before reading a token's row: an entry made from it is bound to what was current then.</summary>
+    public ReadStamp BeginRead() => _entries.BeginRead();
+
+    public bool TryGet(string token, out ValidatedToken? entry)
     {
-        principal = null;
-        if (!_entries.TryGetValue(Key(token), out Entry? entry) || entry is null ||
-            entry.Generation != Interlocked.Read(ref _generation) ||
-            clock.GetUtcNow() - entry.ReadAt >= Lifetime)
-        {
-            return false;
-        }
-
-        principal = entry.Principal.Clone(static _ => true);
-        return true;
+        ArgumentNullException.ThrowIfNull(token);
+        return _entries.TryGet(ReferenceTokens.Digest(token), out entry);
     }
 
-    /// <summary>Remembers a principal validated against a row read at <paramref name="readAt"/>.</summary>
-    public void Add(string token, ClaimsPrincipal principal, DateTimeOffset readAt)
+    /// <summary>Remembers a token validated against a row whose read began at <paramref name="stamp"/>.</summary>
+    public void Add(string token, ClaimsPrincipal principal, ReadStamp stamp)
     {
+        ArgumentNullException.ThrowIfNull(token);
         ArgumentNullException.ThrowIfNull(principal);
-        _entries.Set(Key(token), new Entry(principal.Clone(static _ => true), readAt, Interlocked.Read(ref _generation)),
-            new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime + Lifetime });
+        _entries.Add(ReferenceTokens.Digest(token), new ValidatedToken(principal), stamp);
     }
 
     /// <summary>Forgets every entry: called by every revocation made on this instance.</summary>
-    public void Invalidate() => Interlocked.Increment(ref _generation);
-
-    private static string Key(string token) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    public void Invalidate() => generation.Advance();
 
     public void Dispose() => _entries.Dispose();
-
-    private sealed record Entry(ClaimsPrincipal Principal, DateTimeOffset ReadAt, long Generation);
 }
 
-/// <summary>The OpenIddict handlers that wire <see cref="ValidatedTokenCache"/> into token validation.</summary>
+/// <summary>
+/// Wires <see cref="TokenReader"/> into OpenIddict's server pipeline (<c>/introspect</c> when it falls through the lean
+/// path, <c>/revoke</c>): an access token the reader finds active is answered with its principal, and OpenIddict's own
+/// handlers that read the database or the token run only for what the reader did not answer (refresh tokens, and
+/// tokens that are not active, so that OpenIddict still owns every refusal).
+/// </summary>
 public static class ValidatedTokenCaching
 {
-    private const string FromCache = "TokenService:FromCache";
-    private const string ReadAt = "TokenService:ReadAt";
-    private const string Presented = "TokenService:PresentedToken";
+    private const string FromReader = "TokenService:FromReader";
 
     /// <summary>
     /// OpenIddict's handlers that read the database or decrypt the token, re-registered so that they run only when
-    /// the token was not answered from the cache. Everything else (principal, expiry, presenters, audiences) still runs.
+    /// the reader did not answer. Everything else (principal, expiry, presenters, audiences) still runs.
     /// </summary>
     public static IEnumerable<OpenIddictServerHandlerDescriptor> SkippedOnHit { get; } =
     [
@@ -93,76 +82,42 @@ public static class ValidatedTokenCaching
     private static bool AcceptsAccessTokens(ValidateTokenContext context) =>
         context.ValidTokenTypes.Count == 0 || context.ValidTokenTypes.Contains(TokenTypeIdentifiers.AccessToken);
 
-    /// <summary>Runs a handler only when the token was not answered from the cache.</summary>
+    /// <summary>Runs a handler only when the reader did not answer the token.</summary>
     public sealed class RequireCacheMiss : IOpenIddictServerHandlerFilter<ValidateTokenContext>
     {
         public ValueTask<bool> IsActiveAsync(ValidateTokenContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
-            return ValueTask.FromResult(!context.Transaction.Properties.ContainsKey(FromCache));
+            return ValueTask.FromResult(!context.Transaction.Properties.ContainsKey(FromReader));
         }
     }
 
-    /// <summary>First: answers a recently validated access token from the cache.</summary>
-    public sealed class UseCachedToken(ValidatedTokenCache cache, TimeProvider clock) : IOpenIddictServerHandler<ValidateTokenContext>
+    /// <summary>First: answers an active access token through the one token reader.</summary>
+    public sealed class UseCachedToken(TokenReader reader) : IOpenIddictServerHandler<ValidateTokenContext>
     {
         public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
             OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
-                .UseSingletonHandler<UseCachedToken>()
+                .UseScopedHandler<UseCachedToken>()
                 .SetOrder(OpenIddictServerHandlers.Protection.ValidateReferenceTokenIdentifier.Descriptor.Order - 100)
                 .SetType(OpenIddictServerHandlerType.Custom)
                 .Build();
 
-        public ValueTask HandleAsync(ValidateTokenContext context)
+        public async ValueTask HandleAsync(ValidateTokenContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
             if (context.IsRejected || string.IsNullOrEmpty(context.Token) || !AcceptsAccessTokens(context))
             {
-                return default;
+                return;
             }
 
-            if (cache.TryGet(context.Token, out var principal))
+            var read = await reader.ReadAsync(context.Token, context.CancellationToken);
+            if (read is { State: TokenState.Active, Token: { } token })
             {
-                context.Principal = principal;
+                context.Principal = token.ClonePrincipal();
                 context.IsReferenceToken = true;
-                context.TokenId = principal!.GetTokenId();
-                context.Transaction.Properties[FromCache] = true;
+                context.TokenId = context.Principal.GetTokenId();
+                context.Transaction.Properties[FromReader] = true;
             }
-            else
-            {
-                // The row is about to be read: an entry made from it may live a second from now, not longer.
-                // OpenIddict replaces context.Token with the stored payload as it goes: keep what was presented.
-                context.Transaction.Properties[ReadAt] = clock.GetUtcNow();
-                context.Transaction.Properties[Presented] = context.Token;
-            }
-
-            return default;
-        }
-    }
-
-    /// <summary>Last: remembers an access token that passed every check.</summary>
-    public sealed class RememberValidatedToken(ValidatedTokenCache cache) : IOpenIddictServerHandler<ValidateTokenContext>
-    {
-        public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
-            OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
-                .UseSingletonHandler<RememberValidatedToken>()
-                .SetOrder(int.MaxValue - 100_000)
-                .SetType(OpenIddictServerHandlerType.Custom)
-                .Build();
-
-        public ValueTask HandleAsync(ValidateTokenContext context)
-        {
-            ArgumentNullException.ThrowIfNull(context);
-            if (!context.IsRejected && context.Principal is { } principal &&
-                !context.Transaction.Properties.ContainsKey(FromCache) &&
-                context.Transaction.Properties.TryGetValue(ReadAt, out var readAt) && readAt is DateTimeOffset at &&
-                context.Transaction.Properties.TryGetValue(Presented, out var presented) && presented is string token &&
-                principal.HasTokenType(TokenTypeIdentifiers.AccessToken))
-            {
-                cache.Add(token, principal, at);
-            }
-
-            return default;
         }
     }
 }
