@@ -5,6 +5,7 @@ using TokenService.Hosting;
 using TokenService.Maintenance;
 using TokenService.Management;
 using TokenService.OAuth;
+using TokenService.OAuth.Lean;
 using TokenService.Options;
 using TokenService.Security;
 
@@ -33,6 +34,7 @@ try
     app.UseTokenServiceSecurity();
     app.UseTokenServiceHosting();
     app.UseUsergridTokenPaths();
+    app.UseLeanProtocolPath();
     app.UseRouting();
     app.UseAuthentication();
     app.MapManagementApi();

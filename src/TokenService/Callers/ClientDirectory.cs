@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using TokenService.Data;
 using TokenService.Options;
@@ -38,10 +37,9 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
     }
 
     /// <summary>
-    /// The caller a client id stands for, or <c>null</c> when no such client exists. What a client id stands for
-    /// never changes (names are immutable, ids are never reused) and every caller of this method has authenticated
-    /// the client against the database first, so a found entry is cached for good; a deleted client fails that
-    /// authentication before its stale entry could be read.
+    /// The caller a client id stands for, or <c>null</c> when no such client exists. Found callers are remembered
+    /// within the contract's bound (<see cref="OAuth.FreshCache{TValue}"/>): a client deleted here is forgotten at
+    /// once, one deleted on another instance within a second.
     /// </summary>
     public async Task<Caller?> FindAsync(string clientId, CancellationToken cancellationToken = default)
     {
@@ -51,10 +49,11 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
             return cached;
         }
 
+        var stamp = cache.BeginRead();
         var caller = await LookUpAsync(clientId, cancellationToken);
         if (caller is not null)
         {
-            cache.Add(clientId, caller);
+            cache.Add(clientId, caller, stamp);
         }
 
         return caller;
@@ -102,19 +101,15 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
 public sealed record AppRef(Guid OrgId, string Org, Guid AppId, string App);
 
 /// <summary>The process-wide memory of <see cref="ClientDirectory"/>: bounded, and only ever holding found clients.</summary>
-public sealed class ClientDirectoryCache : IDisposable
+public sealed class ClientDirectoryCache(OAuth.SettingsGeneration generation, TimeProvider clock) : IDisposable
 {
-    private readonly MemoryCache _entries = new(
-        new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly OAuth.FreshCache<Caller> _entries = new(generation, clock, sizeLimit: 100_000);
 
-    public bool TryGet(string clientId, out Caller? caller) => _entries.TryGetValue(clientId, out caller);
+    public OAuth.ReadStamp BeginRead() => _entries.BeginRead();
 
-    public void Add(string clientId, Caller caller) =>
-        _entries.Set(clientId, caller, new MemoryCacheEntryOptions
-        {
-            Size = 1,
-            SlidingExpiration = TimeSpan.FromHours(1),
-        });
+    public bool TryGet(string clientId, out Caller? caller) => _entries.TryGet(clientId, out caller);
+
+    public void Add(string clientId, Caller caller, OAuth.ReadStamp stamp) => _entries.Add(clientId, caller, stamp);
 
     public void Dispose() => _entries.Dispose();
 }

@@ -62,7 +62,7 @@ public static class ApplicationsApi
 
     internal static async Task<IResult> UpdateAsync(
         string org, string app, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        Security.AuditLog audits, CancellationToken cancellationToken)
+        Security.AuditLog audits, OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
         if (refusal is not null)
@@ -92,6 +92,9 @@ public static class ApplicationsApi
             application.Secured = body.Secured ?? application.Secured;
             application.Modified = clock.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
+
+            // Committed: cached settings on this instance die now (other instances re-read within a second).
+            settings.Advance();
         }
 
         return TypedResults.Ok(ToResponse(application!, org));

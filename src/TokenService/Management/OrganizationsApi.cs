@@ -101,7 +101,7 @@ public static class OrganizationsApi
 
     internal static async Task<IResult> UpdateAsync(
         string org, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        Security.AuditLog audits, CancellationToken cancellationToken)
+        Security.AuditLog audits, OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -126,6 +126,9 @@ public static class OrganizationsApi
             organization.AccessTokenTtl = ttl;
             organization.Modified = clock.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
+
+            // Committed: cached settings on this instance die now (other instances re-read within a second).
+            settings.Advance();
         }
 
         return TypedResults.Ok(ToResponse(organization!));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using TokenService.Data;
+using TokenService.OAuth.Lean;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace TokenService.OAuth;
@@ -16,12 +17,14 @@ public static class OpenIddictExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<ClientRegistry>();
         services.AddScoped<TtlPolicy>();
+        services.AddSingleton<TtlSettingsCache>();
         services.AddScoped<GrantIssuer>();
         services.AddSingleton<VerifiedSecretCache>();
         services.AddSingleton<TokenGeneration>();
         services.AddSingleton<SettingsGeneration>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddScoped<TokenReader>();
+        services.AddLeanProtocolPath();
         services.AddSingleton<TokenInsertBatcher>();
         services.AddSingleton<Security.FailedAttempts>();
         services.AddScoped<Security.AuditLog>();

@@ -19,7 +19,9 @@ public sealed class SingleWriteTokenStore(
     IOpenIddictEntityFrameworkCoreContext context,
     IOptionsMonitor<OpenIddictEntityFrameworkCoreOptions> options,
     TokenInsertBatcher batcher,
-    Security.AuditLog audits)
+    Security.AuditLog audits,
+    TimeProvider clock,
+    IHttpContextAccessor http)
     : OpenIddictEntityFrameworkCoreTokenStore<OpenIddictEntityFrameworkCoreToken, OpenIddictEntityFrameworkCoreApplication,
         OpenIddictEntityFrameworkCoreAuthorization, string>(cache, context, options)
 {
@@ -73,11 +75,10 @@ public sealed class SingleWriteTokenStore(
         token.Application?.Tokens.Remove(token);
         // Its audit event is committed with it: no token exists that the log does not show.
         var clientId = token.Application?.ClientId;
-        var audit = audits.Create(Security.AuditKinds.TokenIssued, await audits.OrganizationOfClientAsync(clientId, cancellationToken),
-            "token:" + token.Id, $"{ShortType(token.Type)} for {token.Subject}, expires {token.ExpirationDate:O}",
-            actor: clientId is null ? null : "client:" + clientId);
+        var audit = Security.AuditLog.TokenIssued(clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            await audits.OrganizationOfClientAsync(clientId, cancellationToken), token, clientId,
+            http.HttpContext?.Connection.RemoteIpAddress?.ToString());
         await batcher.InsertAsync(token, token.Application?.Id, audit);
     }
 
-    private static string? ShortType(string? type) => type?[(type.LastIndexOf(':') + 1)..];
 }

@@ -59,8 +59,8 @@ public sealed class ValidatedToken
     /// <summary>The exact expiry in Unix milliseconds (<see cref="ExactLifetime"/>).</summary>
     public long? ExactExpiry { get; }
 
-    /// <summary>The serialized, caller-independent part of an active introspection answer, made once per entry.</summary>
-    internal byte[]? IntrospectionTail { get; set; }
+    /// <summary>The caller-independent fields of an active introspection answer, made once per entry by the lean path.</summary>
+    internal object? Introspection { get; set; }
 
     /// <summary>A copy of the token's principal, which callers may change.</summary>
     public ClaimsPrincipal ClonePrincipal() => _principal.Clone(static _ => true);

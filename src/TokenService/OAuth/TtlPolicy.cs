@@ -11,7 +11,7 @@ namespace TokenService.OAuth;
 /// The TTL policy seam: turns (principal, app/org setting, requested <c>ttl</c>) into a lifetime or a refusal.
 /// Every grant on every path asks here. All inputs are milliseconds.
 /// </summary>
-public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOptions> options)
+public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOptions> options, TtlSettingsCache cache)
 {
     private static readonly CompiledQuery<Func<TokenServiceDbContext, Guid, CancellationToken, Task<long?>>> OrgTtl = new(() => EF.CompileAsyncQuery(
         (TokenServiceDbContext db, Guid id, CancellationToken _) => db.Organizations.AsNoTracking().Where(o => o.Id == id).Select(o => o.AccessTokenTtl).FirstOrDefault()));
@@ -23,15 +23,40 @@ public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOp
     public async Task<TtlDecision> DecideAsync(Caller principal, string? requestedTtl, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        // Read on every grant (a TTL change applies to the next token on every instance); compiled, since this
-        // runs once per issued token.
+        // A TTL change applies to the next token: at once on the instance that made it, within a second elsewhere.
         var configured = principal.Type switch
         {
-            PrincipalType.OrgClient when principal.OrgId is { } org => await OrgTtl.For(db)(db, org, cancellationToken),
-            PrincipalType.AppClient or PrincipalType.AppUser when principal.AppId is { } app => await AppTtl.For(db)(db, app, cancellationToken),
+            PrincipalType.OrgClient when principal.OrgId is { } org => await SettingAsync(org, OrgTtl, cancellationToken),
+            PrincipalType.AppClient or PrincipalType.AppUser when principal.AppId is { } app => await SettingAsync(app, AppTtl, cancellationToken),
             _ => null,
         };
         return Decide(configured ?? options.Value.DefaultTtl, requestedTtl);
+    }
+
+    /// <summary>The organization or application whose <c>accesstokenttl</c> governs tokens of <paramref name="principal"/>.</summary>
+    public static Guid? SettingOwner(Caller principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return principal.Type switch
+        {
+            PrincipalType.OrgClient => principal.OrgId,
+            PrincipalType.AppClient or PrincipalType.AppUser => principal.AppId,
+            _ => null,
+        };
+    }
+
+    private async ValueTask<long?> SettingAsync(Guid id,
+        CompiledQuery<Func<TokenServiceDbContext, Guid, CancellationToken, Task<long?>>> query, CancellationToken cancellationToken)
+    {
+        if (cache.TryGet(id, out var setting))
+        {
+            return setting!.Ttl;
+        }
+
+        var stamp = cache.BeginRead();
+        var ttl = await query.For(db)(db, id, cancellationToken);
+        cache.Add(id, new TtlSetting(ttl), stamp);
+        return ttl;
     }
 
     /// <summary>
@@ -63,4 +88,21 @@ public sealed record TtlDecision(TimeSpan? Lifetime, string? Error)
     public static TtlDecision For(long ttl) => new(ttl == 0 ? null : TimeSpan.FromMilliseconds(ttl), null);
 
     public static TtlDecision Refuse(string error) => new(null, error);
+}
+
+/// <summary>An organization's or application's <c>accesstokenttl</c> (<c>null</c>: the service default).</summary>
+public sealed record TtlSetting(long? Ttl);
+
+/// <summary>The process-wide memory of TTL settings, by organization or application id (ids never collide).</summary>
+public sealed class TtlSettingsCache(SettingsGeneration generation, TimeProvider clock) : IDisposable
+{
+    private readonly FreshCache<TtlSetting> _entries = new(generation, clock, sizeLimit: 100_000);
+
+    public ReadStamp BeginRead() => _entries.BeginRead();
+
+    public bool TryGet(Guid id, out TtlSetting? setting) => _entries.TryGet(id, out setting);
+
+    public void Add(Guid id, TtlSetting setting, ReadStamp stamp) => _entries.Add(id, setting, stamp);
+
+    public void Dispose() => _entries.Dispose();
 }

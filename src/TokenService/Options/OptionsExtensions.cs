@@ -16,6 +16,7 @@ public static class OptionsExtensions
         Bind<BruteForceOptions>(builder, BruteForceOptions.Section);
         Bind<RateLimitOptions>(builder, RateLimitOptions.Section);
         Bind<LimitsOptions>(builder, LimitsOptions.Section);
+        Bind<LeanPathOptions>(builder, LeanPathOptions.Section);
         Bind<TransportOptions>(builder, TransportOptions.Section)
             .Validate(o => o.TrustedProxies.All(p => System.Net.IPAddress.TryParse(p, out _)),
                 "Transport:TrustedProxies must list IP addresses.");

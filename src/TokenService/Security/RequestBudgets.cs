@@ -32,6 +32,28 @@ public sealed class RequestBudgets(IOptionsMonitor<RateLimitOptions> options, Li
         return !settings.Enabled || Take(credential, settings.CredentialPerSecond);
     }
 
+    /// <summary>
+    /// Like <see cref="TryTakeForCredential"/>, but a refusal leaves nothing behind — no charge, the request not marked —
+    /// so that the lean path can hand the request to OpenIddict, which charges it once and answers the refusal.
+    /// </summary>
+    public bool TryTakeForCredentialOrLeave(HttpContext context, string credential)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var settings = options.CurrentValue;
+        if (settings.Enabled)
+        {
+            var count = CurrentWindow().Counts.GetOrAdd(credential, static _ => new StrongBox<int>());
+            if (Interlocked.Increment(ref count.Value) > Share(settings.CredentialPerSecond))
+            {
+                Interlocked.Decrement(ref count.Value);
+                return false;
+            }
+        }
+
+        context.Items[AuthenticatedKey] = true;
+        return true;
+    }
+
     /// <summary>Whether the request authenticated a caller (so its address is not charged).</summary>
     public static bool IsAuthenticated(HttpContext context) => context?.Items.ContainsKey(AuthenticatedKey) == true;
 

@@ -162,7 +162,7 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
                              $"{Median(revocationMs.Select(r => r.LastActiveSentMs).ToList())} ms), and the first refusal came back within " +
                              $"{revocationMs.Max(r => r.RefusedByMs)} ms (median {Median(revocationMs.Select(r => r.RefusedByMs).ToList())} ms); {revocationMs.Count} samples.");
             output.WriteLine($"Regenerated secret: the old one refused at once on the instance that regenerated it ({secretHereMs} ms), and on the " +
-                             $"other two by their first attempt ({oldSecretAccepted} accepted after the change; {secretElsewhereMs} ms for both attempts).");
+                             $"other two within {secretElsewhereMs} ms for both ({oldSecretAccepted} requests accepted in between).");
             output.WriteLine($"Client address seen through nginx: {viaProxy}; sent directly with a forged X-Forwarded-For: {direct}.");
             output.WriteLine($"Pruning, started on 3 instances at once: {eligible} eligible rows; {pruned} deleted in all, by {prunersThatRan} instance(s) " +
                              $"holding the lease ({prunersThatTried} of 3 tried), in {pruningTook.TotalSeconds:0.0} s; {remaining} left; " +
@@ -176,8 +176,9 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             Assert.Empty(ledger.RotationViolations);
             Assert.DoesNotContain(ledger.Statuses.Keys, s => s == 500);
             Assert.All(revocationMs, r => Assert.InRange(r.LastActiveSentMs, -1, 1_000));
+            // CONTRACT §2: at once where it was regenerated, within a second elsewhere (the lean path remembers a client's
+            // row for up to a second; a few old-secret requests may be accepted in that second, and are counted above).
             Assert.Equal(0, secretHereMs);
-            Assert.Equal(0, oldSecretAccepted);
             Assert.InRange(secretElsewhereMs, 0, 1_100);
             Assert.Equal(ClientAddress, viaProxy);
             Assert.Equal("127.0.0.1", direct);
@@ -337,8 +338,11 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             var old = ledger.RotatingSecret;
             ledger.RotatingSecret = (await regenerated.Content.ReadFromJsonAsync<JsonElement>(CancellationToken.None)).GetProperty("client_secret").GetString()!;
             Interlocked.Increment(ref ledger.Rotations);
-            var oldAnswer = await TrySendAsync(lb, ledger, HttpMethod.Post, "/token", ServiceClient.Basic(seed.Rotating.ClientId, old), Form(("grant_type", "client_credentials")));
+            // The new secret works at once on every instance; the old one fails at once on the instance that regenerated
+            // it and within a second on the others (CONTRACT §2): presented once that second has passed, whoever answers.
             var newAnswer = await TrySendAsync(lb, ledger, HttpMethod.Post, "/token", ServiceClient.Basic(seed.Rotating.ClientId, ledger.RotatingSecret), Form(("grant_type", "client_credentials")));
+            await Task.Delay(TokenService.OAuth.Freshness.Bound, CancellationToken.None);
+            var oldAnswer = await TrySendAsync(lb, ledger, HttpMethod.Post, "/token", ServiceClient.Basic(seed.Rotating.ClientId, old), Form(("grant_type", "client_credentials")));
             if (oldAnswer == HttpStatusCode.OK)
             {
                 ledger.RotationViolations.Add("the old secret still worked");
@@ -353,7 +357,6 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
                 ledger.RotationViolations.Add($"the new secret was refused ({newAnswer})");
             }
 
-            await Task.Delay(200, CancellationToken.None);
         }
     }
 

@@ -103,7 +103,7 @@ public sealed class SharedKeysTests
     }
 
     [Fact]
-    public async Task SecretRegeneratedOnOneInstance_FailsAtOnceThere_AndOnTheOther_BothForTokensAndTheManagementApi()
+    public async Task SecretRegeneratedOnOneInstance_FailsAtOnceThere_AndWithinASecondOnTheOther_BothForTokensAndTheManagementApi()
     {
         // Arrange: the old secret verified (and so remembered) on both instances.
         var database = Guid.NewGuid().ToString("N");
@@ -127,9 +127,11 @@ public sealed class SharedKeysTests
                 Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
             }
 
-            // Act: regenerated on the first; nobody's clock moves (CONTRACT §2 allows the other a second; it needs none).
+            // Act: regenerated on the first, where the old secret fails at once; the other may remember the client for
+            // the second CONTRACT §2 allows it, and no longer.
             using var regenerate = await a.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/rotating/credentials", ServiceClient.BasicOf(org.Client));
             using var hereToken = await a.RequestTokenAsync(app);
+            second.Clock.Advance(TokenService.OAuth.Freshness.Bound);
             using var thereToken = await b.RequestTokenAsync(app);
             using var thereManagement = await b.SendAsync(HttpMethod.Get, $"/management/orgs/{org.Name}/apps/rotating", ServiceClient.BasicOf(app));
 
