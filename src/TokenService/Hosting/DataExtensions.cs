@@ -28,6 +28,11 @@ public static partial class DataExtensions
             };
             options.UseOpenIddict();
         });
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            builder.Services.AddSingleton(writeGate);
+        }
+
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseReadiness>());
         return builder;

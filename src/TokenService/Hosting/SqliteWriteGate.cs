@@ -71,6 +71,22 @@ internal sealed class SqliteWriteGate : SaveChangesInterceptor, IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Waits in the same line for writers that do not go through <c>SaveChanges</c> (the group-commit writer's
+    /// multi-row inserts); the line is left when the returned value is disposed.
+    /// </summary>
+    public async ValueTask<Turn> EnterAsync()
+    {
+        await _gate.WaitAsync();
+        return new Turn(_gate);
+    }
+
+    /// <summary>A writer's turn in the line.</summary>
+    public readonly struct Turn(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate?.Release();
+    }
+
     private static bool Gated(DbContextEventData eventData) =>
         eventData.Context is { } context && context.Database.CurrentTransaction is null;
 

@@ -35,7 +35,8 @@ public enum ClientKind
 /// Creates OpenIddict clients, regenerates and removes them. OpenIddict stores the secret as a salted
 /// PBKDF2 hash; the plain secret exists only in the response that creates or regenerates it.
 /// </summary>
-public sealed class ClientRegistry(IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens)
+public sealed class ClientRegistry(
+    IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, Lean.ClientFactsCache clients, VerifiedSecretCache verified)
 {
     /// <summary>Registers a client with a fresh id of the given prefix and a fresh secret.</summary>
     public async Task<ClientCredentials> CreateAsync(
@@ -117,12 +118,19 @@ public sealed class ClientRegistry(IOpenIddictApplicationManager applications, I
     }
 
     /// <summary>
-    /// The single secret verifier: OpenIddict's client authentication at the protocol endpoints and
-    /// credential resolution on the management API both end in the application manager, so a rotation
-    /// takes effect for both at once.
+    /// The secret verifier of the management API and the access check. With the lean path and OpenIddict's client
+    /// authentication it shares <see cref="VerifiedSecretCache"/> and <see cref="Lean.ClientFactsCache"/>, so a
+    /// rotation takes effect for all of them alike: at once here, within a second on other instances.
     /// </summary>
     public async Task<bool> VerifySecretAsync(string clientId, string secret, CancellationToken cancellationToken = default)
     {
+        // A secret already verified against the client's current hash (read within the contract's bound) costs no
+        // database read; anything else goes to OpenIddict's manager, which reads the row and runs PBKDF2.
+        if (await clients.FindAsync(clientId, cancellationToken) is { SecretHash: { } hash } && verified.IsVerified(hash, secret))
+        {
+            return true;
+        }
+
         var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
         return application is not null &&
                await applications.ValidateClientSecretAsync(application, secret, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -97,8 +98,8 @@ public sealed class GroupCommitBatchingTests : IAsyncLifetime
         await _factory.DisposeAsync();
     }
 
-    /// <summary>Records how many test token rows each save carries, and can hold the next save until released.</summary>
-    private sealed class SaveGate : SaveChangesInterceptor
+    /// <summary>Records how many test token rows each insert statement of the writer carries, and can hold the next one until released.</summary>
+    private sealed class SaveGate : DbCommandInterceptor
     {
         private volatile TaskCompletionSource? _release;
         private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -113,11 +114,13 @@ public sealed class GroupCommitBatchingTests : IAsyncLifetime
 
         public Task WaitUntilHeldAsync() => _held.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
-        public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
-            CancellationToken cancellationToken = default)
+        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
-            var rows = eventData.Context!.ChangeTracker.Entries<OpenIddictEntityFrameworkCoreToken>()
-                .Count(e => e.State == EntityState.Added && e.Entity.Type == "test");
+            // One parameter per row carries the test rows' type.
+            var rows = command.CommandText.StartsWith("INSERT INTO \"OpenIddictTokens\"", StringComparison.Ordinal)
+                ? command.Parameters.Cast<DbParameter>().Count(p => "test".Equals(p.Value))
+                : 0;
             if (rows == 0)
             {
                 return result;
