@@ -31,6 +31,7 @@ public static partial class DataExtensions
         if (provider == DatabaseProvider.Sqlite)
         {
             builder.Services.AddSingleton(writeGate);
+            builder.Services.AddHostedService<SqliteCheckpointer>();
         }
 
         builder.Services.AddSingleton<DatabaseReadiness>();

@@ -116,10 +116,19 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
         var audits = batch.Where(static p => p.Audit is not null).Select(static p => p.Audit!).ToList();
 
         // SQLite has one writer: this process's writers wait in one line rather than in SQLite's busy-sleep.
-        using var turn = scope.ServiceProvider.GetService<Hosting.SqliteWriteGate>() is { } gate ? await gate.EnterAsync() : default;
+        var gate = scope.ServiceProvider.GetService<Hosting.SqliteWriteGate>();
+        using var turn = gate is null ? default : await gate.EnterAsync();
         await db.Database.OpenConnectionAsync();
         try
         {
+            if (gate is not null)
+            {
+                // Checkpoints are the background checkpointer's (Hosting.SqliteCheckpointer), not this writer's. Writers
+                // outside the line (ExecuteUpdate, explicit transactions) hold the lock briefly: SQLite's own busy
+                // handler waits for them in steps of milliseconds, where Microsoft.Data.Sqlite's retry sleeps 150 ms.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=0; PRAGMA busy_timeout=5000;");
+            }
+
             await using var transaction = await db.Database.BeginTransactionAsync();
             using var parameters = db.Database.GetDbConnection().CreateCommand();
             var statements = RowInserter.For<OpenIddictEntityFrameworkCoreToken>(db).Statements(parameters, tokens, TokenValue)

@@ -52,7 +52,7 @@ public sealed class AccessTokenMint(IOptionsMonitor<OpenIddictServerOptions> ser
         var issuedAt = now.ToUnixTimeSeconds();
         long? exact = lifetime is { } span ? (now + span).ToUnixTimeMilliseconds() : null;
         long? expiresAt = exact is { } ms ? (long)Math.Ceiling(ms / 1000.0) : null;
-        var rowId = Guid.NewGuid().ToString();
+        var rowId = TokenRowIds.New();
 
         var payload = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(payload, PayloadWriting))
