@@ -148,6 +148,40 @@ public sealed class SharedKeysTests
     }
 
     [Fact]
+    public async Task TtlChangedOnOneInstance_AppliesAtOnceThere_AndWithinASecondOnTheOther()
+    {
+        // Arrange: both instances have issued a token (and so remember the app's TTL).
+        var database = Guid.NewGuid().ToString("N");
+        try
+        {
+            await using var first = new TokenServiceFactory(database, null);
+            await using var second = new TokenServiceFactory(database, null);
+            using var a = first.CreateServiceClient();
+            using var b = second.CreateServiceClient();
+            var org = await a.CreateOrgAsync();
+            var app = await a.CreateAppAsync(org, "timed");
+            Assert.Equal(604_800, (await a.GetTokenResponseAsync(app)).GetProperty("expires_in").GetInt64());
+            Assert.Equal(604_800, (await b.GetTokenResponseAsync(app)).GetProperty("expires_in").GetInt64());
+
+            // Act: the TTL changed on the first; the second's memory of it may last the second CONTRACT §2 allows.
+            using var change = await a.SendAsync(HttpMethod.Put, $"/management/orgs/{org.Name}/apps/timed", ServiceClient.BasicOf(org.Client),
+                new { accesstokenttl = 60_000 });
+            var here = (await a.GetTokenResponseAsync(app)).GetProperty("expires_in").GetInt64();
+            second.Clock.Advance(TokenService.OAuth.Freshness.Bound);
+            var there = (await b.GetTokenResponseAsync(app)).GetProperty("expires_in").GetInt64();
+
+            // Assert
+            Assert.Equal(HttpStatusCode.OK, change.StatusCode);
+            Assert.Equal(60, here);
+            Assert.Equal(60, there);
+        }
+        finally
+        {
+            TestDatabase.DeleteSqlite(database);
+        }
+    }
+
+    [Fact]
     public async Task WithProtectionKey_StoredKeysAreEncrypted_AndStillSurviveRestart()
     {
         var database = Guid.NewGuid().ToString("N");
