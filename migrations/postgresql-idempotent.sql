@@ -436,3 +436,28 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261201171526_LighterTokenIndexes') THEN
+    DROP INDEX "IX_OpenIddictTokens_ApplicationId_Status_Subject_Type";
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261201171526_LighterTokenIndexes') THEN
+    CREATE INDEX "IX_OpenIddictTokens_ApplicationId" ON "OpenIddictTokens" ("ApplicationId");
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261201171526_LighterTokenIndexes') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261201171526_LighterTokenIndexes', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

@@ -220,6 +220,8 @@ namespace TokenService.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ApplicationId");
+
                     b.HasIndex("AuthorizationId");
 
                     b.HasIndex("CreationDate");
@@ -230,8 +232,6 @@ namespace TokenService.Migrations.PostgreSql.Migrations
                         .IsUnique();
 
                     b.HasIndex("Subject");
-
-                    b.HasIndex("ApplicationId", "Status", "Subject", "Type");
 
                     b.ToTable("OpenIddictTokens", (string)null);
                 });

@@ -222,6 +222,8 @@ namespace TokenService.Migrations.SqlServer.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ApplicationId");
+
                     b.HasIndex("AuthorizationId");
 
                     b.HasIndex("CreationDate");
@@ -233,8 +235,6 @@ namespace TokenService.Migrations.SqlServer.Migrations
                         .HasFilter("[ReferenceId] IS NOT NULL");
 
                     b.HasIndex("Subject");
-
-                    b.HasIndex("ApplicationId", "Status", "Subject", "Type");
 
                     b.ToTable("OpenIddictTokens", (string)null);
                 });

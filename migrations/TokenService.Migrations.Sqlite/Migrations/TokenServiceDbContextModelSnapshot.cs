@@ -215,6 +215,8 @@ namespace TokenService.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ApplicationId");
+
                     b.HasIndex("AuthorizationId");
 
                     b.HasIndex("CreationDate");
@@ -225,8 +227,6 @@ namespace TokenService.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.HasIndex("Subject");
-
-                    b.HasIndex("ApplicationId", "Status", "Subject", "Type");
 
                     b.ToTable("OpenIddictTokens", (string)null);
                 });
