@@ -21,6 +21,7 @@ try
     builder.AddTokenServiceMaintenance();
     builder.AddTokenServiceHosting();
     builder.AddTokenServiceSecurity();
+    builder.Services.AddAccessCheck();
 
     var app = builder.Build();
 

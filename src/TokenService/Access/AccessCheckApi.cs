@@ -28,8 +28,48 @@ public sealed record AccessCheckResponse(
 /// <c>POST /access/check</c>: one call for an API to apply the seed's rules — the same credential resolution and
 /// powers as the service's own endpoints, including guest access to open applications.
 /// </summary>
+/// <summary>Whether an application is secured (<c>null</c> from <see cref="ApplicationFlags.FindAsync"/>: no such application).</summary>
+public sealed record ApplicationFlag(bool Secured);
+
+/// <summary>
+/// The <c>secured</c> flag of applications by (org, app) name, within the contract's bound: a change or deletion on
+/// this instance is seen at once (<see cref="OAuth.SettingsGeneration"/>), one on another instance within a second.
+/// </summary>
+public sealed class ApplicationFlags(OAuth.SettingsGeneration generation, TimeProvider clock) : IDisposable
+{
+    private static readonly CompiledQuery<Func<TokenServiceDbContext, string, string, CancellationToken, Task<ApplicationFlag?>>> ByName =
+        new(() => EF.CompileAsyncQuery((TokenServiceDbContext db, string org, string app, CancellationToken _) =>
+            db.Applications.AsNoTracking().Where(a => a.Organization.Name == org && a.Name == app)
+                .Select(a => new ApplicationFlag(a.Secured)).FirstOrDefault()));
+
+    private readonly OAuth.FreshCache<ApplicationFlag> _entries = new(generation, clock, sizeLimit: 100_000);
+
+    public async ValueTask<ApplicationFlag?> FindAsync(TokenServiceDbContext db, string org, string app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var key = org + "/" + app;
+        if (_entries.TryGet(key, out var flag))
+        {
+            return flag;
+        }
+
+        var stamp = _entries.BeginRead();
+        flag = await ByName.For(db)(db, org, app, cancellationToken);
+        if (flag is not null)
+        {
+            _entries.Add(key, flag, stamp);
+        }
+
+        return flag;
+    }
+
+    public void Dispose() => _entries.Dispose();
+}
+
 public static class AccessCheckApi
 {
+    public static IServiceCollection AddAccessCheck(this IServiceCollection services) => services.AddSingleton<ApplicationFlags>();
+
     public static IEndpointRouteBuilder MapAccessCheck(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/access/check", CheckAsync).RequireCaller().WithTags("Access check")
@@ -39,7 +79,7 @@ public static class AccessCheckApi
 
     internal static async Task<IResult> CheckAsync(
         AccessCheckRequest? body, Caller caller, CredentialResolver resolver, TokenServiceDbContext db, HttpContext http,
-        CancellationToken cancellationToken)
+        ApplicationFlags apps, CancellationToken cancellationToken)
     {
         if (caller.Type is not (PrincipalType.ResourceServer or PrincipalType.OrgClient or PrincipalType.Superuser))
         {
@@ -58,10 +98,7 @@ public static class AccessCheckApi
             return ApiErrors.Forbidden(caller);
         }
 
-        var application = await db.Applications.AsNoTracking()
-            .Where(a => a.Organization.Name == org && a.Name == app).Select(a => new { a.Secured })
-            .FirstOrDefaultAsync(cancellationToken);
-        if (application is null)
+        if (await apps.FindAsync(db, org, app, cancellationToken) is not { } application)
         {
             return ApiErrors.NotFound($"Application {org}/{app}");
         }

@@ -48,7 +48,7 @@ public static class ResourceServersApi
 
     internal static async Task<IResult> DeleteAsync(
         string org, string name, Caller caller, TokenServiceDbContext db, OAuth.ClientRegistry clients,
-        CancellationToken cancellationToken)
+        OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await OrganizationsApi.FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -67,6 +67,7 @@ public static class ResourceServersApi
         db.ResourceServers.Remove(server);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        settings.Advance(); // committed: this instance forgets the credential now, others within a second
         return TypedResults.Ok(new ResourceServerResponse(server.Id, server.Name, org, server.ClientId, server.Created));
     }
 }

@@ -10,7 +10,7 @@ namespace TokenService.Management;
 /// Creates and removes organizations, applications and resource servers together with their OpenIddict
 /// clients, in one transaction each, so a tenant never exists without its client or the other way round.
 /// </summary>
-public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock)
+public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock, OAuth.SettingsGeneration settings)
 {
     /// <summary>Creates an organization, its sandbox app and, when <paramref name="owner"/> is given, its first admin user.</summary>
     public async Task<OrganizationCreatedResponse> CreateOrganizationAsync(
@@ -77,6 +77,7 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Us
         db.Applications.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        settings.Advance(); // committed: what this instance remembers of the tenant dies now
     }
 
     /// <summary>Removes an organization with all its apps, resource servers and clients, revoking every token issued under it.</summary>
@@ -97,6 +98,7 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Us
         db.Organizations.Remove(org);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        settings.Advance(); // committed: what this instance remembers of the tenant dies now
     }
 
     private async Task<ApplicationCreatedResponse> AddApplicationAsync(

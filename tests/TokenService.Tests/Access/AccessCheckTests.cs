@@ -112,6 +112,29 @@ public sealed class AccessCheckTests(TokenServiceFactory factory) : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, guest.StatusCode);
     }
 
+    [Fact]
+    public async Task SecuredFlagChangedOrAppDeleted_TheNextCheckSeesIt()
+    {
+        // Arrange: a guest asks about a secured app (the flag is remembered after the first check).
+        var org = await _client.CreateOrgAsync();
+        await _client.CreateAppAsync(org, "flip");
+        var server = await _client.CreateResourceServerAsync(org, "api");
+        var body = new { org = org.Name, app = "flip" };
+        var before = await CheckAsync(server, body);
+
+        // Act: opened, then deleted, each followed at once by a check on the same instance.
+        using var open = await _client.SendAsync(HttpMethod.Put, $"/management/orgs/{org.Name}/apps/flip", ServiceClient.BasicOf(org.Client), new { secured = false });
+        var opened = await CheckAsync(server, body);
+        using var delete = await _client.SendAsync(HttpMethod.Delete, $"/management/orgs/{org.Name}/apps/flip", ServiceClient.BasicOf(org.Client));
+        await CheckAsync(server, body, HttpStatusCode.NotFound);
+
+        // Assert
+        Assert.False(before.GetProperty("allowed").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, open.StatusCode);
+        Assert.True(opened.GetProperty("allowed").GetBoolean());
+        Assert.True(delete.IsSuccessStatusCode);
+    }
+
     [Theory]
     [InlineData("{\"org\":\"BAD\",\"app\":\"sandbox\"}", HttpStatusCode.BadRequest)]
     [InlineData("{\"app\":\"sandbox\"}", HttpStatusCode.BadRequest)]
