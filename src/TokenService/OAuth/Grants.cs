@@ -14,7 +14,7 @@ namespace TokenService.OAuth;
 /// token and asks for a refresh token where the grant allows one. Every grant ends here.
 /// </summary>
 public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets budgets,
-    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits)
+    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits, IssuanceAudit audit)
 {
     /// <summary>Grants run once OpenIddict has attached the validated principals (e.g. the refresh token's).</summary>
     public static int GrantOrder { get; } = OpenIddictServerHandlers.Exchange.AttachPrincipal.Descriptor.Order + 1_000;
@@ -77,6 +77,10 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets bud
 
         ExactLifetime.Grant(context.Transaction, decision.Lifetime);
         context.Transaction.Properties[IssuedTo] = caller;
+
+        // The tenant of the token's audit event is the caller's (for the management client's admins, none).
+        audit.Raise(caller.OrgId, context.ClientId,
+            context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString());
         context.SignIn(principal);
     }
 }

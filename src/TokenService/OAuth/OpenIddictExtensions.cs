@@ -19,6 +19,7 @@ public static class OpenIddictExtensions
         services.AddScoped<TtlPolicy>();
         services.AddSingleton<TtlSettingsCache>();
         services.AddScoped<GrantIssuer>();
+        services.AddScoped<IssuanceAudit>();
         services.AddSingleton<VerifiedSecretCache>();
         services.AddSingleton<TokenGeneration>();
         services.AddSingleton<SettingsGeneration>();
