@@ -13,7 +13,8 @@ namespace TokenService.Tests.Data;
 /// </summary>
 public sealed class MigrationsTests
 {
-    private static TokenServiceDbContext SqlServer() =>
+    /// <summary>A SQL Server context that never connects: for the model, migrations and generated SQL.</summary>
+    internal static TokenServiceDbContext SqlServer() =>
         new(new DbContextOptionsBuilder<TokenServiceDbContext>()
             .UseSqlServer("Server=(not-connected);Database=TokenService", TokenService.Migrations.SqlServer.Provider.Configure)
             .UseOpenIddict().Options);

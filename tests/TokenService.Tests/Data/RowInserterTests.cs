@@ -13,10 +13,7 @@ namespace TokenService.Tests.Data;
 /// </summary>
 public sealed class RowInserterTests
 {
-    private static TokenServiceDbContext SqlServer() =>
-        new(new DbContextOptionsBuilder<TokenServiceDbContext>()
-            .UseSqlServer("Server=(not-connected);Database=TokenService", TokenService.Migrations.SqlServer.Provider.Configure)
-            .UseOpenIddict().Options);
+    private static TokenServiceDbContext SqlServer() => MigrationsTests.SqlServer();
 
     [Fact]
     public void Statements_ForSqlServer_AreQuotedParameterisedAndUnderTheParameterLimit()

@@ -106,13 +106,8 @@ public sealed class SharedKeysTests
     public async Task SecretRegeneratedOnOneInstance_FailsAtOnceThere_AndWithinASecondOnTheOther_BothForTokensAndTheManagementApi()
     {
         // Arrange: the old secret verified (and so remembered) on both instances.
-        var database = Guid.NewGuid().ToString("N");
-        try
+        await OnTwoInstancesAsync(async (first, second, a, b) =>
         {
-            await using var first = new TokenServiceFactory(database, null);
-            await using var second = new TokenServiceFactory(database, null);
-            using var a = first.CreateServiceClient();
-            using var b = second.CreateServiceClient();
             var org = await a.CreateOrgAsync();
             var app = await a.CreateAppAsync(org, "rotating");
             using (var onFirst = await a.RequestTokenAsync(app))
@@ -140,24 +135,15 @@ public sealed class SharedKeysTests
             Assert.Equal(HttpStatusCode.Unauthorized, hereToken.StatusCode);
             Assert.Equal(HttpStatusCode.Unauthorized, thereToken.StatusCode);
             Assert.Equal(HttpStatusCode.Unauthorized, thereManagement.StatusCode);
-        }
-        finally
-        {
-            TestDatabase.DeleteSqlite(database);
-        }
+        });
     }
 
     [Fact]
     public async Task TtlChangedOnOneInstance_AppliesAtOnceThere_AndWithinASecondOnTheOther()
     {
         // Arrange: both instances have issued a token (and so remember the app's TTL).
-        var database = Guid.NewGuid().ToString("N");
-        try
+        await OnTwoInstancesAsync(async (first, second, a, b) =>
         {
-            await using var first = new TokenServiceFactory(database, null);
-            await using var second = new TokenServiceFactory(database, null);
-            using var a = first.CreateServiceClient();
-            using var b = second.CreateServiceClient();
             var org = await a.CreateOrgAsync();
             var app = await a.CreateAppAsync(org, "timed");
             Assert.Equal(604_800, (await a.GetTokenResponseAsync(app)).GetProperty("expires_in").GetInt64());
@@ -174,6 +160,20 @@ public sealed class SharedKeysTests
             Assert.Equal(HttpStatusCode.OK, change.StatusCode);
             Assert.Equal(60, here);
             Assert.Equal(60, there);
+        });
+    }
+
+    /// <summary>Two hosts of the service on one database of their own, with a client each.</summary>
+    private static async Task OnTwoInstancesAsync(Func<TokenServiceFactory, TokenServiceFactory, ServiceClient, ServiceClient, Task> test)
+    {
+        var database = Guid.NewGuid().ToString("N");
+        try
+        {
+            await using var first = new TokenServiceFactory(database, null);
+            await using var second = new TokenServiceFactory(database, null);
+            using var a = first.CreateServiceClient();
+            using var b = second.CreateServiceClient();
+            await test(first, second, a, b);
         }
         finally
         {
