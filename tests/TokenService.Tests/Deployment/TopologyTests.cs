@@ -162,7 +162,8 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
                              $"{Median(revocationMs.Select(r => r.LastActiveSentMs).ToList())} ms), and the first refusal came back within " +
                              $"{revocationMs.Max(r => r.RefusedByMs)} ms (median {Median(revocationMs.Select(r => r.RefusedByMs).ToList())} ms); {revocationMs.Count} samples.");
             output.WriteLine($"Regenerated secret: the old one refused at once on the instance that regenerated it ({secretHereMs} ms), and on the " +
-                             $"other two within {secretElsewhereMs} ms for both ({oldSecretAccepted} requests accepted in between).");
+                             $"other two within the bound: the last request still accepted there was sent {secretElsewhereMs} ms after the change " +
+                             $"(-1: none; {oldSecretAccepted} accepted in all).");
             output.WriteLine($"Client address seen through nginx: {viaProxy}; sent directly with a forged X-Forwarded-For: {direct}.");
             output.WriteLine($"Pruning, started on 3 instances at once: {eligible} eligible rows; {pruned} deleted in all, by {prunersThatRan} instance(s) " +
                              $"holding the lease ({prunersThatTried} of 3 tried), in {pruningTook.TotalSeconds:0.0} s; {remaining} left; " +
@@ -179,7 +180,7 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             // CONTRACT §2: at once where it was regenerated, within a second elsewhere (the lean path remembers a client's
             // row for up to a second; a few old-secret requests may be accepted in that second, and are counted above).
             Assert.Equal(0, secretHereMs);
-            Assert.InRange(secretElsewhereMs, 0, 1_100);
+            Assert.InRange(secretElsewhereMs, -1, 1_000);
             Assert.Equal(ClientAddress, viaProxy);
             Assert.Equal("127.0.0.1", direct);
             Assert.True(eligible > 0, "Nothing to prune.");
@@ -454,7 +455,7 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
     }
 
     /// <summary>The old secret is used (and so remembered) on every instance, regenerated on the first, then polled everywhere.</summary>
-    private static async Task<(long HereMs, long ElsewhereMs, int OldSecretAccepted)> SecretPropagationAsync(ServiceProcess[] instances, Seed seed)
+    private static async Task<(long HereMs, long LastAcceptedSentMs, int OldSecretAccepted)> SecretPropagationAsync(ServiceProcess[] instances, Seed seed)
     {
         foreach (var instance in instances)
         {
@@ -469,12 +470,15 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         using var here = await Post(instances[0].Http, "/token", ServiceClient.BasicOf(seed.Rotating), ("grant_type", "client_credentials"));
         var hereMs = here.StatusCode == HttpStatusCode.Unauthorized ? 0 : clock.ElapsedMilliseconds;
-        clock.Restart();
         var accepted = 0;
+        long lastAcceptedSentMs = -1;
         foreach (var other in instances.Skip(1))
         {
             while (true)
             {
+                // The send time is what the bound constrains: an instance may accept the old secret for a second after
+                // the regeneration (CONTRACT §2), however long the answer then takes to come back on a loaded machine.
+                var sentMs = clock.ElapsedMilliseconds;
                 using var attempt = await Post(other.Http, "/token", ServiceClient.BasicOf(seed.Rotating), ("grant_type", "client_credentials"));
                 if (attempt.StatusCode == HttpStatusCode.Unauthorized)
                 {
@@ -482,12 +486,13 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
                 }
 
                 accepted++;
+                lastAcceptedSentMs = Math.Max(lastAcceptedSentMs, sentMs);
                 Assert.True(clock.ElapsedMilliseconds < 5_000, "A regenerated secret still worked on another instance after 5 s.");
                 await Task.Delay(10);
             }
         }
 
-        return (hereMs, clock.ElapsedMilliseconds, accepted);
+        return (hereMs, lastAcceptedSentMs, accepted);
     }
 
     /// <summary>A failed authentication through nginx with a forged X-Forwarded-For, and one sent directly: the addresses the audit log recorded.</summary>
