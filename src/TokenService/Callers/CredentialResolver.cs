@@ -15,7 +15,7 @@ public sealed class CredentialResolver(
     ClientDirectory directory,
     Users.UserAccounts users,
     Security.FailedAttempts attempts,
-    Security.AuditLog audits)
+    Audit.AuditLog audits)
 {
     /// <summary>Resolves the credentials carried by an HTTP request.</summary>
     public async Task<CredentialResult> ResolveAsync(HttpRequest request, CancellationToken cancellationToken = default)

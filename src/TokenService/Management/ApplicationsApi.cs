@@ -62,7 +62,7 @@ public static class ApplicationsApi
 
     internal static async Task<IResult> UpdateAsync(
         string org, string app, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        Security.AuditLog audits, OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
+        Audit.AuditLog audits, OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
         if (refusal is not null)
@@ -84,7 +84,7 @@ public static class ApplicationsApi
         {
             if (body.AccessTokenTtl is { } ttl)
             {
-                db.AuditEvents.Add(audits.Create(Security.AuditKinds.TtlChanged, application!.OrganizationId, $"app:{org}/{app}",
+                db.AuditEvents.Add(audits.Create(Audit.AuditKinds.TtlChanged, application!.OrganizationId, $"app:{org}/{app}",
                     $"accesstokenttl {application.AccessTokenTtl?.ToString(CultureInfo.InvariantCulture) ?? "default"} -> {ttl.ToString(CultureInfo.InvariantCulture)}"));
             }
 
@@ -122,7 +122,7 @@ public static class ApplicationsApi
 
     internal static async Task<IResult> RegenerateCredentialsAsync(
         string org, string app, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, ClientRegistry clients,
-        TimeProvider clock, Security.AuditLog audits, CancellationToken cancellationToken)
+        TimeProvider clock, Audit.AuditLog audits, CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
         if (refusal is not null)
@@ -134,7 +134,7 @@ public static class ApplicationsApi
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var secret = await clients.RegenerateSecretAsync(application!.ClientId, revoke, cancellationToken);
         application.SecretIssuedAt = clock.GetUtcNow();
-        db.AuditEvents.Add(audits.Create(Security.AuditKinds.CredentialsRegenerated, application.OrganizationId, "client:" + application.ClientId,
+        db.AuditEvents.Add(audits.Create(Audit.AuditKinds.CredentialsRegenerated, application.OrganizationId, "client:" + application.ClientId,
             revoke ? "tokens revoked" : null));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -101,7 +101,7 @@ public static class OrganizationsApi
 
     internal static async Task<IResult> UpdateAsync(
         string org, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        Security.AuditLog audits, OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
+        Audit.AuditLog audits, OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -121,7 +121,7 @@ public static class OrganizationsApi
 
         if (body.AccessTokenTtl is { } ttl)
         {
-            db.AuditEvents.Add(audits.Create(Security.AuditKinds.TtlChanged, organization!.Id, "org:" + org,
+            db.AuditEvents.Add(audits.Create(Audit.AuditKinds.TtlChanged, organization!.Id, "org:" + org,
                 $"accesstokenttl {organization.AccessTokenTtl?.ToString(CultureInfo.InvariantCulture) ?? "default"} -> {ttl.ToString(CultureInfo.InvariantCulture)}"));
             organization.AccessTokenTtl = ttl;
             organization.Modified = clock.GetUtcNow();
@@ -155,7 +155,7 @@ public static class OrganizationsApi
 
     internal static async Task<IResult> RegenerateCredentialsAsync(
         string org, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, ClientRegistry clients,
-        TimeProvider clock, Security.AuditLog audits, CancellationToken cancellationToken)
+        TimeProvider clock, Audit.AuditLog audits, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -167,7 +167,7 @@ public static class OrganizationsApi
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var secret = await clients.RegenerateSecretAsync(organization!.ClientId, revoke, cancellationToken);
         organization.SecretIssuedAt = clock.GetUtcNow();
-        db.AuditEvents.Add(audits.Create(Security.AuditKinds.CredentialsRegenerated, organization.Id, "client:" + organization.ClientId,
+        db.AuditEvents.Add(audits.Create(Audit.AuditKinds.CredentialsRegenerated, organization.Id, "client:" + organization.ClientId,
             revoke ? "tokens revoked" : null));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -36,7 +36,8 @@ public enum ClientKind
 /// PBKDF2 hash; the plain secret exists only in the response that creates or regenerates it.
 /// </summary>
 public sealed class ClientRegistry(
-    IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, Lean.ClientFactsCache clients, VerifiedSecretCache verified)
+    IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, Lean.ClientFactsCache clients, VerifiedSecretCache verified,
+    Audit.AuditLog audits)
 {
     /// <summary>Registers a client with a fresh id of the given prefix and a fresh secret.</summary>
     public async Task<ClientCredentials> CreateAsync(
@@ -79,8 +80,7 @@ public sealed class ClientRegistry(
         await applications.UpdateAsync(application, secret, cancellationToken);
         if (revokeTokens)
         {
-            await tokens.RevokeByApplicationIdAsync(
-                (await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
+            await RevokeClientTokensAsync(application, clientId, cancellationToken);
         }
 
         return secret;
@@ -95,8 +95,7 @@ public sealed class ClientRegistry(
         {
             if (await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)
             {
-                revoked += await tokens.RevokeByApplicationIdAsync(
-                    (await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
+                revoked += await RevokeClientTokensAsync(application, clientId, cancellationToken);
             }
         }
 
@@ -112,8 +111,7 @@ public sealed class ClientRegistry(
             return;
         }
 
-        await tokens.RevokeByApplicationIdAsync(
-            (await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
+        await RevokeClientTokensAsync(application, clientId, cancellationToken);
         await applications.DeleteAsync(application, cancellationToken);
     }
 
@@ -134,6 +132,15 @@ public sealed class ClientRegistry(
         var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
         return application is not null &&
                await applications.ValidateClientSecretAsync(application, secret, cancellationToken);
+    }
+
+    /// <summary>Revokes every token issued to a client and records it, under the client's organization.</summary>
+    private async Task<long> RevokeClientTokensAsync(object application, string clientId, CancellationToken cancellationToken)
+    {
+        var revoked = await tokens.RevokeByApplicationIdAsync((await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
+        await audits.RecordAsync(Audit.AuditKinds.TokensRevoked, await audits.OrganizationOfClientAsync(clientId, cancellationToken),
+            "client:" + clientId, $"{revoked} revoked");
+        return revoked;
     }
 
     /// <summary>A new id for a public client, which has no secret.</summary>

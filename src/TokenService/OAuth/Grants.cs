@@ -14,7 +14,7 @@ namespace TokenService.OAuth;
 /// token and asks for a refresh token where the grant allows one. Every grant ends here.
 /// </summary>
 public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets budgets,
-    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits, IssuanceAudit audit)
+    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits, Audit.IssuanceAudit audit)
 {
     /// <summary>Grants run once OpenIddict has attached the validated principals (e.g. the refresh token's).</summary>
     public static int GrantOrder { get; } = OpenIddictServerHandlers.Exchange.AttachPrincipal.Descriptor.Order + 1_000;

@@ -19,7 +19,7 @@ public static class OpenIddictExtensions
         services.AddScoped<TtlPolicy>();
         services.AddSingleton<TtlSettingsCache>();
         services.AddScoped<GrantIssuer>();
-        services.AddScoped<IssuanceAudit>();
+        services.AddScoped<Audit.IssuanceAudit>();
         services.AddSingleton<VerifiedSecretCache>();
         services.AddSingleton<TokenGeneration>();
         services.AddSingleton<SettingsGeneration>();
@@ -28,7 +28,7 @@ public static class OpenIddictExtensions
         services.AddLeanProtocolPath();
         services.AddSingleton<TokenInsertBatcher>();
         services.AddSingleton<Security.FailedAttempts>();
-        services.AddScoped<Security.AuditLog>();
+        services.AddScoped<Audit.AuditLog>();
         services.AddHttpContextAccessor();
         services.AddSingleton<ValidatedTokenCaching.RequireCacheMiss>();
 
@@ -110,6 +110,7 @@ public static class OpenIddictExtensions
                 options.AddEventHandler(IntrospectionClaims.Descriptor);
                 options.RemoveEventHandler(OpenIddictServerHandlers.Revocation.ValidateAuthorizedParty.Descriptor);
                 options.AddEventHandler(TenantScopedRevocation.Descriptor);
+                options.AddEventHandler(Audit.RecordRevocation.Descriptor);
 
                 // The only client authentication methods the service supports, and so the only ones advertised.
                 options.Configure(o =>

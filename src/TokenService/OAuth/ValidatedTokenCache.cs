@@ -125,28 +125,21 @@ public static class ValidatedTokenCaching
 /// <summary>
 /// OpenIddict's token manager, emptying <see cref="ValidatedTokenCache"/> on every change of a token's validity made
 /// here: revocations (one, by subject, by client, by authorization), rejections and deletions. Creating or updating
-/// a token's other fields does not invalidate, so issuing tokens does not flush the cache.
+/// a token's other fields does not invalidate, so issuing tokens does not flush the cache. It records nothing: the
+/// revoking code, which knows who revokes what for which tenant, raises the audit events.
 /// </summary>
 public sealed class InvalidatingTokenManager(
     IOpenIddictTokenCache<OpenIddictEntityFrameworkCoreToken> cache,
     ILogger<OpenIddictTokenManager<OpenIddictEntityFrameworkCoreToken>> logger,
     IOptionsMonitor<OpenIddictCoreOptions> options,
     IOpenIddictTokenStore<OpenIddictEntityFrameworkCoreToken> store,
-    ValidatedTokenCache validated,
-    Security.AuditLog audits)
+    ValidatedTokenCache validated)
     : OpenIddictTokenManager<OpenIddictEntityFrameworkCoreToken>(cache, logger, options, store)
 {
     public override async ValueTask<bool> TryRevokeAsync(OpenIddictEntityFrameworkCoreToken token, CancellationToken cancellationToken = default)
     {
         var revoked = await base.TryRevokeAsync(token, cancellationToken);
         validated.Invalidate();
-        if (revoked)
-        {
-            await audits.RecordAsync(Security.AuditKinds.TokenRevoked,
-                await audits.OrganizationOfApplicationRowAsync(await GetApplicationIdAsync(token, cancellationToken), cancellationToken),
-                "token:" + token.Id, $"of {token.Subject}");
-        }
-
         return revoked;
     }
 
@@ -154,8 +147,6 @@ public sealed class InvalidatingTokenManager(
     {
         var revoked = await base.RevokeAsync(subject, client, status, type, cancellationToken);
         validated.Invalidate();
-        await audits.RecordAsync(Security.AuditKinds.TokensRevoked,
-            await audits.OrganizationOfSubjectAsync(subject ?? client, cancellationToken), subject ?? client, $"{revoked} revoked");
         return revoked;
     }
 
@@ -163,8 +154,6 @@ public sealed class InvalidatingTokenManager(
     {
         var revoked = await base.RevokeByApplicationIdAsync(identifier, cancellationToken);
         validated.Invalidate();
-        await audits.RecordAsync(Security.AuditKinds.TokensRevoked,
-            await audits.OrganizationOfApplicationRowAsync(identifier, cancellationToken), "client row " + identifier, $"{revoked} revoked");
         return revoked;
     }
 
@@ -179,8 +168,6 @@ public sealed class InvalidatingTokenManager(
     {
         var revoked = await base.RevokeBySubjectAsync(subject, cancellationToken);
         validated.Invalidate();
-        await audits.RecordAsync(Security.AuditKinds.TokensRevoked,
-            await audits.OrganizationOfSubjectAsync(subject, cancellationToken), subject, $"{revoked} revoked");
         return revoked;
     }
 

@@ -10,7 +10,7 @@ namespace TokenService.Users;
 /// Admin users and app users: lookups, password checks, and the rule that a user who is deactivated or deleted
 /// loses every token it holds (access and refresh) at once.
 /// </summary>
-public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManager tokens, TimeProvider clock)
+public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManager tokens, TimeProvider clock, Audit.AuditLog audits)
 {
     /// <summary>An admin user by uuid or username.</summary>
     public Task<AdminUser?> FindAdminAsync(string idOrName, CancellationToken cancellationToken)
@@ -121,9 +121,18 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
             u => u.ApplicationId == appId && (u.Username == name || (mail != null && u.Email == mail)), cancellationToken);
     }
 
-    /// <summary>Revokes every token (access and refresh) of a user; returns how many were revoked.</summary>
-    public Task<long> RevokeTokensAsync(Guid userId, CancellationToken cancellationToken) =>
-        tokens.RevokeBySubjectAsync(userId.ToString(), cancellationToken).AsTask();
+    /// <summary>Revokes every token (access and refresh) of a user and records it; returns how many were revoked.</summary>
+    public async Task<long> RevokeTokensAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var revoked = await tokens.RevokeBySubjectAsync(userId.ToString(), cancellationToken);
+        await audits.RecordAsync(Audit.AuditKinds.TokensRevoked, await OrganizationOfAsync(userId, cancellationToken),
+            userId.ToString(), $"{revoked} revoked");
+        return revoked;
+    }
+
+    /// <summary>The organization of an app user (an admin user belongs to none).</summary>
+    private Task<Guid?> OrganizationOfAsync(Guid userId, CancellationToken cancellationToken) =>
+        db.AppUsers.AsNoTracking().Where(u => u.Id == userId).Select(u => (Guid?)u.Application.OrganizationId).FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>
     /// Revokes one token if, and only if, it belongs to the user. A token of anyone else is reported as not found
@@ -137,7 +146,12 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
             return false;
         }
 
-        await tokens.TryRevokeAsync(entry, cancellationToken);
+        if (await tokens.TryRevokeAsync(entry, cancellationToken))
+        {
+            await audits.RecordAsync(Audit.AuditKinds.TokenRevoked, await OrganizationOfAsync(userId, cancellationToken),
+                "token:" + await tokens.GetIdAsync(entry, cancellationToken), $"of {userId}");
+        }
+
         return true;
     }
 

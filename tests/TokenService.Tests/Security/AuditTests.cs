@@ -19,6 +19,33 @@ public sealed class AuditTests(TokenServiceFactory factory) : IDisposable
     }
 
     [Fact]
+    public async Task BulkRevocations_ByClientAndByUser_AreRecordedUnderTheirOrganization_WithWhoAndHowMany()
+    {
+        // Arrange: two tokens of the sandbox's client, one of a sandbox user.
+        var org = await _client.CreateOrgAsync();
+        await _client.GetTokenAsync(org.Sandbox);
+        await _client.GetTokenAsync(org.Sandbox);
+        var userId = await _client.CreateAppUserAsync(org, "sandbox", "rita");
+        await _client.AppUserTokenAsync(org, "sandbox", "rita");
+
+        // Act: every token of the app revoked, then every token of the user (none left by then).
+        using var app = await _client.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/sandbox/revoketokens", ServiceClient.BasicOf(org.Client));
+        using var user = await _client.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/sandbox/users/rita/revoketokens", ServiceClient.BasicOf(org.Client));
+
+        // Assert: the app's two clients (its own and its users' public one) each get an event; then the user's.
+        Assert.Equal(HttpStatusCode.OK, app.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, user.StatusCode);
+        var events = (await AuditAsync(org)).GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("kind").GetString() == "tokens_revoked").ToList();
+        var byClient = events.Single(e => e.GetProperty("target").GetString() == $"client:{org.Sandbox.ClientId}");
+        Assert.Equal("2 revoked", byClient.GetProperty("detail").GetString());
+        Assert.Equal($"org_client:{org.Client.ClientId}", byClient.GetProperty("actor").GetString());
+        var byUser = events.Single(e => e.GetProperty("target").GetString() == userId.ToString());
+        Assert.Equal("0 revoked", byUser.GetProperty("detail").GetString());
+        Assert.Equal(3, events.Count);
+    }
+
+    [Fact]
     public async Task Audit_AfterEachAuditedAction_ShowsWhoWhatWhenNewestFirst_AndNoSecret()
     {
         // Arrange and act: one of each audited action.

@@ -101,7 +101,7 @@ public sealed class LeanProtocolPath(
         var token = mint.Mint(caller, clientId, client.RowId, decision.Lifetime, mint.IssuerFor(context.Request));
 
         // Answered only once the row and its audit event are committed, as on OpenIddict's path (same writer).
-        var audit = AuditLog.TokenIssued(clock.GetUtcNow().ToUnixTimeMilliseconds(), caller.OrgId, token.Row, clientId, address?.ToString());
+        var audit = Audit.AuditLog.TokenIssued(clock.GetUtcNow().ToUnixTimeMilliseconds(), caller.OrgId, token.Row, clientId, address?.ToString());
         await writer.InsertAsync(token.Row, client.RowId, audit);
         await attempts.RecordSuccessAsync(identity, address, CancellationToken.None);
         counters.TokenIssued();

@@ -5,7 +5,7 @@ using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.OAuth;
 
-namespace TokenService.Security;
+namespace TokenService.Audit;
 
 /// <summary>The kinds of <see cref="AuditEvent"/> the service records.</summary>
 public static class AuditKinds
