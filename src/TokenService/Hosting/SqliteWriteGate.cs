@@ -65,6 +65,16 @@ internal sealed class SqliteWriteGate : SaveChangesInterceptor, IDisposable
 
     public override void SaveChangesFailed(DbContextErrorEventData eventData) => Release(eventData);
 
+    // A save cancelled (the client hung up) ends without failing: it must leave the line too, or every writer after it
+    // — the group-commit writer included — would wait forever.
+    public override void SaveChangesCanceled(DbContextEventData eventData) => Release(eventData);
+
+    public override Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Release(eventData);
+        return Task.CompletedTask;
+    }
+
     public override InterceptionResult ThrowingConcurrencyException(ConcurrencyExceptionEventData eventData, InterceptionResult result)
     {
         Release(eventData);

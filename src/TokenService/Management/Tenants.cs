@@ -10,7 +10,7 @@ namespace TokenService.Management;
 /// Creates and removes organizations, applications and resource servers together with their OpenIddict
 /// clients, in one transaction each, so a tenant never exists without its client or the other way round.
 /// </summary>
-public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock, OAuth.SettingsGeneration settings)
+public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock, OAuth.SettingsGeneration settings, OAuth.TokenGeneration tokens)
 {
     /// <summary>Creates an organization, its sandbox app and, when <paramref name="owner"/> is given, its first admin user.</summary>
     public async Task<OrganizationCreatedResponse> CreateOrganizationAsync(
@@ -77,7 +77,8 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Us
         db.Applications.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        settings.Advance(); // committed: what this instance remembers of the tenant dies now
+        settings.Advance(); // committed: what this instance remembers of the tenant (and its tokens) dies now
+        tokens.Advance();
     }
 
     /// <summary>Removes an organization with all its apps, resource servers and clients, revoking every token issued under it.</summary>
@@ -98,7 +99,8 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Us
         db.Organizations.Remove(org);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        settings.Advance(); // committed: what this instance remembers of the tenant dies now
+        settings.Advance(); // committed: what this instance remembers of the tenant (and its tokens) dies now
+        tokens.Advance();
     }
 
     private async Task<ApplicationCreatedResponse> AddApplicationAsync(

@@ -37,7 +37,7 @@ public enum ClientKind
 /// </summary>
 public sealed class ClientRegistry(
     IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, Lean.ClientFactsCache clients, VerifiedSecretCache verified,
-    Audit.AuditLog audits)
+    Audit.AuditLog audits, SettingsGeneration settings, TokenGeneration tokenGeneration)
 {
     /// <summary>Registers a client with a fresh id of the given prefix and a fresh secret.</summary>
     public async Task<ClientCredentials> CreateAsync(
@@ -84,6 +84,22 @@ public sealed class ClientRegistry(
         }
 
         return secret;
+    }
+
+    /// <summary>
+    /// To call once the transaction that regenerated a client's secret has committed. Until then other requests still
+    /// read the old row (and may have remembered it under the new generation); from now on this instance forgets the
+    /// client and every validated token, and with <paramref name="revokeTokens"/> revokes again what was issued with
+    /// the old secret while the regeneration was in flight.
+    /// </summary>
+    public async Task AfterRegenerationCommittedAsync(string clientId, bool revokeTokens, CancellationToken cancellationToken = default)
+    {
+        settings.Advance();
+        tokenGeneration.Advance();
+        if (revokeTokens && await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)
+        {
+            await tokens.RevokeByApplicationIdAsync((await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
+        }
     }
 
     /// <summary>Revokes every token issued to the given clients; returns how many were revoked.</summary>

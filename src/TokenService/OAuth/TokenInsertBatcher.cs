@@ -139,6 +139,11 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
             }
 
             await transaction.CommitAsync();
+            if (gate is not null)
+            {
+                // The setting lives on the pooled connection: whoever uses it next gets SQLite's default back.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=1000;");
+            }
         }
         catch (System.Data.Common.DbException exception)
         {

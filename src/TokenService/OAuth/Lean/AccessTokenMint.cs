@@ -30,8 +30,11 @@ public sealed class AccessTokenMint(IOptionsMonitor<OpenIddictServerOptions> ser
     /// <summary>Whether the server signs with a key this mint can use (an ES256 key, as <see cref="ServerKeys"/> makes).</summary>
     public bool CanMint => CurrentSigner() is not null;
 
-    /// <summary>The issuer OpenIddict names for a request: the configured one, else the request's own base address.</summary>
-    public string IssuerFor(HttpRequest request)
+    /// <summary>
+    /// The issuer OpenIddict names for a request: the configured one, else the request's own base address; <c>null</c>
+    /// when the request names no usable host (OpenIddict refuses it, so the lean path hands it on).
+    /// </summary>
+    public string? IssuerFor(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (server.CurrentValue.Issuer is { } configured)
@@ -39,8 +42,13 @@ public sealed class AccessTokenMint(IOptionsMonitor<OpenIddictServerOptions> ser
             return configured.AbsoluteUri;
         }
 
+        if (!request.Host.HasValue)
+        {
+            return null;
+        }
+
         var address = request.Scheme + Uri.SchemeDelimiter + request.Host + request.PathBase;
-        return new Uri(address.EndsWith('/') ? address : address + "/", UriKind.Absolute).AbsoluteUri;
+        return Uri.TryCreate(address.EndsWith('/') ? address : address + "/", UriKind.Absolute, out var uri) ? uri.AbsoluteUri : null;
     }
 
     /// <summary>A new access token for <paramref name="caller"/>, obtained by the client whose row is <paramref name="applicationId"/>.</summary>
@@ -123,33 +131,46 @@ public sealed class AccessTokenMint(IOptionsMonitor<OpenIddictServerOptions> ser
         }
 
         var header = $$"""{"alg":"{{SecurityAlgorithms.EcdsaSha256}}","kid":"{{key.KeyId}}","typ":"{{JsonWebTokenTypes.AccessToken}}"}""";
-        return _signer = new Signer(ecdsa, Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(header)));
+        var made = new Signer(ecdsa, Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(header)));
+        if (Interlocked.CompareExchange(ref _signer, made, null) is { } raced)
+        {
+            made.Dispose();
+            return raced;
+        }
+
+        return made;
     }
 
     public void Dispose() => _signer?.Dispose();
 
     private sealed class Signer(ECDsa key, string encodedHeader) : IDisposable
     {
-        // ECDsa instances are not documented as safe for concurrent use: each thread signs with its own copy.
+        // ECDsa instances are not documented as safe for concurrent use: each signature borrows a copy of the key from a
+        // small pool (as many copies as signatures ever ran at once) and gives it back.
         private readonly ECParameters _parameters = key.ExportParameters(includePrivateParameters: true);
-        private readonly ThreadLocal<ECDsa> _keys = new(trackAllValues: true);
+        private readonly System.Collections.Concurrent.ConcurrentBag<ECDsa> _keys = [];
 
         public string Sign(ReadOnlySpan<byte> payload)
         {
-            var signingKey = _keys.Value ??= ECDsa.Create(_parameters);
-            var signingInput = encodedHeader + "." + Base64UrlEncoder.Encode(payload.ToArray());
-            var signature = signingKey.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256);
-            return signingInput + "." + Base64UrlEncoder.Encode(signature);
+            var signingKey = _keys.TryTake(out var pooled) ? pooled : ECDsa.Create(_parameters);
+            try
+            {
+                var signingInput = encodedHeader + "." + Base64UrlEncoder.Encode(payload.ToArray());
+                var signature = signingKey.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256);
+                return signingInput + "." + Base64UrlEncoder.Encode(signature);
+            }
+            finally
+            {
+                _keys.Add(signingKey);
+            }
         }
 
         public void Dispose()
         {
-            foreach (var copy in _keys.Values)
+            while (_keys.TryTake(out var copy))
             {
                 copy.Dispose();
             }
-
-            _keys.Dispose();
         }
     }
 }

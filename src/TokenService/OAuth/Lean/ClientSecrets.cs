@@ -24,7 +24,7 @@ public sealed class ClientFactsCache(SettingsGeneration generation, TimeProvider
         new(() => EF.CompileAsyncQuery((TokenServiceDbContext db, string clientId, CancellationToken _) =>
             db.Set<OpenIddictEntityFrameworkCoreApplication>().AsNoTracking()
                 .Where(a => a.ClientId == clientId)
-                .Select(a => new Row(a.Id!, a.ClientSecret, a.ClientType, a.Permissions))
+                .Select(a => new Row(a.Id!, a.ClientId!, a.ClientSecret, a.ClientType, a.Permissions))
                 .FirstOrDefault()));
 
     private readonly FreshCache<ClientFacts> _entries = new(generation, clock, sizeLimit: 100_000);
@@ -41,7 +41,9 @@ public sealed class ClientFactsCache(SettingsGeneration generation, TimeProvider
         var stamp = _entries.BeginRead();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
-        if (await ByClientId.For(db)(db, clientId, cancellationToken) is not { } row)
+        // Exactly this id: SQL Server compares case-insensitively by default, and OpenIddict re-checks the case too.
+        if (await ByClientId.For(db)(db, clientId, cancellationToken) is not { } row ||
+            !string.Equals(row.ClientId, clientId, StringComparison.Ordinal))
         {
             return null;
         }
@@ -54,5 +56,5 @@ public sealed class ClientFactsCache(SettingsGeneration generation, TimeProvider
 
     public void Dispose() => _entries.Dispose();
 
-    private sealed record Row(string Id, string? SecretHash, string? Type, string? Permissions);
+    private sealed record Row(string Id, string ClientId, string? SecretHash, string? Type, string? Permissions);
 }

@@ -93,12 +93,13 @@ public sealed class LeanProtocolPath(
         var decision = TtlPolicy.SettingOwner(caller) is { } owner && ttls.TryGet(owner, out var setting)
             ? TtlPolicy.Decide(setting!.Ttl ?? lifetimes.Value.DefaultTtl, form["ttl"])
             : await context.RequestServices.GetRequiredService<TtlPolicy>().DecideAsync(caller, form["ttl"], context.RequestAborted);
-        if (decision.Error is not null || !budgets.TryTakeForCredentialOrLeave(context, clientId))
+        if (decision.Error is not null || mint.IssuerFor(context.Request) is not { } issuer ||
+            !budgets.TryTakeForCredentialOrLeave(context, clientId))
         {
             return false;
         }
 
-        var token = mint.Mint(caller, clientId, client.RowId, decision.Lifetime, mint.IssuerFor(context.Request));
+        var token = mint.Mint(caller, clientId, client.RowId, decision.Lifetime, issuer);
 
         // Answered only once the row and its audit event are committed, as on OpenIddict's path (same writer).
         var audit = Audit.AuditLog.TokenIssued(clock.GetUtcNow().ToUnixTimeMilliseconds(), caller.OrgId, token.Row, clientId, address?.ToString());
@@ -158,7 +159,11 @@ public sealed class LeanProtocolPath(
                 return false;
             }
 
-            var issuer = mint.IssuerFor(context.Request);
+            if (mint.IssuerFor(context.Request) is not { } issuer)
+            {
+                return false;
+            }
+
             await WriteJsonAsync(context.Response, json => fields.Write(json, issuer));
             counters.Introspected();
             return true;
