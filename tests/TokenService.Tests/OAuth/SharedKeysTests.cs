@@ -45,13 +45,8 @@ public sealed class SharedKeysTests
     [Fact]
     public async Task StateSeenByOneInstance_ChangedOnAnother_IsSeenWithinOneSecond()
     {
-        var database = Guid.NewGuid().ToString("N");
-        try
+        await OnTwoInstancesAsync(async (first, second, a, b) =>
         {
-            await using var first = new TokenServiceFactory(database, null);
-            await using var second = new TokenServiceFactory(database, null);
-            using var a = first.CreateServiceClient();
-            using var b = second.CreateServiceClient();
             var org = await a.CreateOrgAsync();
             var token = await a.GetTokenAsync(org.Sandbox);
 
@@ -65,23 +60,14 @@ public sealed class SharedKeysTests
             Assert.False(await a.IsActiveAsync(org.Client, token));
             using var oldSecret = await a.RequestTokenAsync(org.Sandbox);
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, oldSecret.StatusCode);
-        }
-        finally
-        {
-            TestDatabase.DeleteSqlite(database);
-        }
+        });
     }
 
     [Fact]
     public async Task RevokedOnAnotherInstance_IsRefusedWithinOneSecond_AndAtOnceWhereRevoked()
     {
-        var database = Guid.NewGuid().ToString("N");
-        try
+        await OnTwoInstancesAsync(async (first, second, a, b) =>
         {
-            await using var first = new TokenServiceFactory(database, null);
-            await using var second = new TokenServiceFactory(database, null);
-            using var a = first.CreateServiceClient();
-            using var b = second.CreateServiceClient();
             var org = await a.CreateOrgAsync();
             var token = await a.GetTokenAsync(org.Sandbox);
             Assert.True(await a.IsActiveAsync(org.Client, token));
@@ -95,11 +81,7 @@ public sealed class SharedKeysTests
             Assert.True(await a.IsActiveAsync(org.Client, token));
             first.Clock.Advance(TimeSpan.FromSeconds(1));
             Assert.False(await a.IsActiveAsync(org.Client, token));
-        }
-        finally
-        {
-            TestDatabase.DeleteSqlite(database);
-        }
+        });
     }
 
     [Fact]
