@@ -83,23 +83,6 @@ public sealed class AuditLog(IHttpContextAccessor http, TokenInsertBatcher write
             ? (await directory.FindUserAppAsync(clientId, cancellationToken))?.OrgId
             : (await directory.FindAsync(clientId, cancellationToken))?.OrgId;
 
-    /// <summary>The organization of an OpenIddict application row (any of our clients), by its id.</summary>
-    public async Task<Guid?> OrganizationOfApplicationRowAsync(string? applicationId, CancellationToken cancellationToken = default) =>
-        applicationId is null ? null : await OrganizationOfClientAsync(
-            await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().AsNoTracking()
-                .Where(a => a.Id == applicationId).Select(a => a.ClientId).FirstOrDefaultAsync(cancellationToken), cancellationToken);
-
-    /// <summary>The organization of an app user (by id) or of a client (by client id).</summary>
-    public async Task<Guid?> OrganizationOfSubjectAsync(string? subject, CancellationToken cancellationToken = default)
-    {
-        if (!Guid.TryParse(subject, out var id))
-        {
-            return await OrganizationOfClientAsync(subject, cancellationToken);
-        }
-
-        return await db.AppUsers.AsNoTracking().Where(u => u.Id == id).Select(u => (Guid?)u.Application.OrganizationId).FirstOrDefaultAsync(cancellationToken);
-    }
-
     /// <summary>Who the current request acts as, in words a reader of the log understands.</summary>
     private string CurrentActor()
     {

@@ -32,10 +32,7 @@ public static class ExactLifetime
     /// <summary>Whether the exact lifetime of the token <paramref name="principal"/> was read from has ended at <paramref name="now"/>.</summary>
     public static bool HasEnded(System.Security.Claims.ClaimsPrincipal principal, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(principal);
-        return principal.GetClaim(ExpiresAtClaim) is { } value &&
-               long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var expiresAt) &&
-               now.ToUnixTimeMilliseconds() >= expiresAt;
+        return ExactExpiry(principal) is { } expiresAt && now.ToUnixTimeMilliseconds() >= expiresAt;
     }
 
     /// <summary>Records the lifetime a grant decided; <c>null</c> means the token never expires.</summary>

@@ -95,12 +95,11 @@ internal static class TokenAccess
             return false;
         }
 
-        if (token.HasPresenter(clientId))
-        {
-            return true;
-        }
-
-        return await directory.FindAsync(clientId, cancellationToken) is { } caller &&
-               Powers.CanReachToken(caller, TokenClaims.ReadScope(token));
+        return token.HasPresenter(clientId) ||
+               CallerReaches(clientId, await directory.FindAsync(clientId, cancellationToken), token.GetPresenters(), TokenClaims.ReadScope(token));
     }
+
+    /// <summary>The rule itself: the client that obtained the token, or a caller whose powers reach its tenant.</summary>
+    public static bool CallerReaches(string clientId, Caller? caller, IEnumerable<string> presenters, TokenScope scope) =>
+        presenters.Contains(clientId, StringComparer.Ordinal) || caller is not null && Powers.CanReachToken(caller, scope);
 }

@@ -23,9 +23,6 @@ namespace TokenService.OAuth;
 /// </summary>
 public sealed class ValidatedTokenCache(TokenGeneration generation, TimeProvider clock) : IDisposable
 {
-    /// <summary>The contract's bound for a revocation on another instance to take effect.</summary>
-    public static TimeSpan Lifetime => Freshness.Bound;
-
     private readonly FreshCache<ValidatedToken> _entries = new(generation, clock, sizeLimit: 100_000);
 
     /// <summary>Call before reading a token's row: an entry made from it is bound to what was current then.</summary>
@@ -37,12 +34,14 @@ public sealed class ValidatedTokenCache(TokenGeneration generation, TimeProvider
         return _entries.TryGet(ReferenceTokens.Digest(token), out entry);
     }
 
-    /// <summary>Remembers a token validated against a row whose read began at <paramref name="stamp"/>.</summary>
-    public void Add(string token, ClaimsPrincipal principal, ReadStamp stamp)
+    /// <summary>Remembers a token validated against a row whose read began at <paramref name="stamp"/>; returns the entry.</summary>
+    public ValidatedToken Add(string token, ClaimsPrincipal principal, ReadStamp stamp)
     {
         ArgumentNullException.ThrowIfNull(token);
         ArgumentNullException.ThrowIfNull(principal);
-        _entries.Add(ReferenceTokens.Digest(token), new ValidatedToken(principal), stamp);
+        var entry = new ValidatedToken(principal);
+        _entries.Add(ReferenceTokens.Digest(token), entry, stamp);
+        return entry;
     }
 
     /// <summary>Forgets every entry: called by every revocation made on this instance.</summary>

@@ -143,8 +143,8 @@ public sealed class LeanProtocolPath(
         }
 
         var token = presented.ToString();
-        var read = validated.TryGet(token, out var cached) && !cached!.HasEnded(clock.GetUtcNow())
-            ? new TokenRead(TokenState.Active, cached)
+        var read = TokenReader.TryReadFromMemory(validated, clock, token, out var remembered)
+            ? remembered
             : await context.RequestServices.GetRequiredService<TokenReader>().ReadAsync(token, context.RequestAborted);
         if (read.State == TokenState.NotAnAccessToken)
         {
@@ -152,7 +152,7 @@ public sealed class LeanProtocolPath(
         }
 
         if (read is { State: TokenState.Active, Token: { } active } &&
-            (active.Presenters.Contains(clientId, StringComparer.Ordinal) || Powers.CanReachToken(caller, active.Scope)))
+            TokenAccess.CallerReaches(clientId, caller, active.Presenters, active.Scope))
         {
             if (IntrospectionFields.Of(active) is not { } fields)
             {
