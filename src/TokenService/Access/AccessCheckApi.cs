@@ -47,20 +47,8 @@ public sealed class ApplicationFlags(OAuth.SettingsGeneration generation, TimePr
     public async ValueTask<ApplicationFlag?> FindAsync(TokenServiceDbContext db, string org, string app, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var key = org + "/" + app;
-        if (_entries.TryGet(key, out var flag))
-        {
-            return flag;
-        }
-
-        var stamp = _entries.BeginRead();
-        flag = await ByName.For(db)(db, org, app, cancellationToken);
-        if (flag is not null)
-        {
-            _entries.Add(key, flag, stamp);
-        }
-
-        return flag;
+        return await _entries.GetOrLoadAsync(org + "/" + app, (Db: db, Org: org, App: app),
+            static (state, cancellation) => ByName.For(state.Db)(state.Db, state.Org, state.App, cancellation), cancellationToken);
     }
 
     public void Dispose() => _entries.Dispose();

@@ -7,7 +7,9 @@ public static class CallerExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoped<ClientDirectory>();
-        builder.Services.AddSingleton<ClientDirectoryCache>();
+        // What a client id stands for, within the settings' bound (a deleted client is forgotten at once here).
+        builder.Services.AddSingleton(services => new OAuth.FreshCache<Caller>(
+            services.GetRequiredService<OAuth.SettingsGeneration>(), services.GetRequiredService<TimeProvider>(), sizeLimit: 100_000));
         builder.Services.AddScoped<CredentialResolver>();
         builder.Services.AddScoped<BuiltInClients>();
         builder.Services.AddScoped<Users.UserAccounts>();

@@ -9,7 +9,7 @@ namespace TokenService.Callers;
 /// Maps a client id to the principal it stands for. The kind prefix (<c>org_</c>, <c>app_</c>, <c>rs_</c>)
 /// picks the table, so a lookup is one indexed query.
 /// </summary>
-public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<SuperuserOptions> superuser, ClientDirectoryCache cache)
+public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<SuperuserOptions> superuser, OAuth.FreshCache<Caller> cache)
 {
     public const string OrgPrefix = "org_";
     public const string AppPrefix = "app_";
@@ -44,19 +44,8 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
     public async Task<Caller?> FindAsync(string clientId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientId);
-        if (cache.TryGet(clientId, out var cached))
-        {
-            return cached;
-        }
-
-        var stamp = cache.BeginRead();
-        var caller = await LookUpAsync(clientId, cancellationToken);
-        if (caller is not null)
-        {
-            cache.Add(clientId, caller, stamp);
-        }
-
-        return caller;
+        return await cache.GetOrLoadAsync(clientId, (Directory: this, ClientId: clientId),
+            static (state, cancellation) => state.Directory.LookUpAsync(state.ClientId, cancellation), cancellationToken);
     }
 
     private async Task<Caller?> LookUpAsync(string clientId, CancellationToken cancellationToken)
@@ -99,17 +88,3 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
 
 /// <summary>An application and its organization.</summary>
 public sealed record AppRef(Guid OrgId, string Org, Guid AppId, string App);
-
-/// <summary>The process-wide memory of <see cref="ClientDirectory"/>: bounded, and only ever holding found clients.</summary>
-public sealed class ClientDirectoryCache(OAuth.SettingsGeneration generation, TimeProvider clock) : IDisposable
-{
-    private readonly OAuth.FreshCache<Caller> _entries = new(generation, clock, sizeLimit: 100_000);
-
-    public OAuth.ReadStamp BeginRead() => _entries.BeginRead();
-
-    public bool TryGet(string clientId, out Caller? caller) => _entries.TryGet(clientId, out caller);
-
-    public void Add(string clientId, Caller caller, OAuth.ReadStamp stamp) => _entries.Add(clientId, caller, stamp);
-
-    public void Dispose() => _entries.Dispose();
-}

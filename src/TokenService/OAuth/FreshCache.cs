@@ -76,6 +76,29 @@ public sealed class FreshCache<TValue> : IDisposable where TValue : class
         return true;
     }
 
+    /// <summary>
+    /// The value remembered under <paramref name="key"/>, or the one <paramref name="load"/> reads now — remembered,
+    /// when found, under the stamp taken before the read.
+    /// </summary>
+    public async ValueTask<TValue?> GetOrLoadAsync<TState>(object key, TState state, Func<TState, CancellationToken, Task<TValue?>> load,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        if (TryGet(key, out var value))
+        {
+            return value;
+        }
+
+        var stamp = BeginRead();
+        value = await load(state, cancellationToken);
+        if (value is not null)
+        {
+            Add(key, value, stamp);
+        }
+
+        return value;
+    }
+
     /// <summary>Remembers a value made from a row whose read began at <paramref name="stamp"/>.</summary>
     public void Add(object key, TValue value, ReadStamp stamp)
     {

@@ -17,7 +17,8 @@ public static class OpenIddictExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<ClientRegistry>();
         services.AddScoped<TtlPolicy>();
-        services.AddSingleton<TtlSettingsCache>();
+        services.AddSingleton(services => new FreshCache<TtlSetting>(
+            services.GetRequiredService<SettingsGeneration>(), services.GetRequiredService<TimeProvider>(), sizeLimit: 100_000));
         services.AddScoped<GrantIssuer>();
         services.AddScoped<Audit.IssuanceAudit>();
         services.AddSingleton<VerifiedSecretCache>();

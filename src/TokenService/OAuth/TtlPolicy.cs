@@ -11,7 +11,7 @@ namespace TokenService.OAuth;
 /// The TTL policy seam: turns (principal, app/org setting, requested <c>ttl</c>) into a lifetime or a refusal.
 /// Every grant on every path asks here. All inputs are milliseconds.
 /// </summary>
-public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOptions> options, TtlSettingsCache cache)
+public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOptions> options, FreshCache<TtlSetting> cache)
 {
     private static readonly CompiledQuery<Func<TokenServiceDbContext, Guid, CancellationToken, Task<long?>>> OrgTtl = new(() => EF.CompileAsyncQuery(
         (TokenServiceDbContext db, Guid id, CancellationToken _) => db.Organizations.AsNoTracking().Where(o => o.Id == id).Select(o => o.AccessTokenTtl).FirstOrDefault()));
@@ -46,18 +46,10 @@ public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOp
     }
 
     private async ValueTask<long?> SettingAsync(Guid id,
-        CompiledQuery<Func<TokenServiceDbContext, Guid, CancellationToken, Task<long?>>> query, CancellationToken cancellationToken)
-    {
-        if (cache.TryGet(id, out var setting))
-        {
-            return setting!.Ttl;
-        }
-
-        var stamp = cache.BeginRead();
-        var ttl = await query.For(db)(db, id, cancellationToken);
-        cache.Add(id, new TtlSetting(ttl), stamp);
-        return ttl;
-    }
+        CompiledQuery<Func<TokenServiceDbContext, Guid, CancellationToken, Task<long?>>> query, CancellationToken cancellationToken) =>
+        (await cache.GetOrLoadAsync(id, (Db: db, Id: id, Query: query),
+            static async (state, cancellation) => new TtlSetting(await state.Query.For(state.Db)(state.Db, state.Id, cancellation)),
+            cancellationToken))!.Ttl;
 
     /// <summary>
     /// Missing or <c>0</c> means the maximum; a maximum of <c>0</c> means "never expires", and then a
@@ -92,17 +84,3 @@ public sealed record TtlDecision(TimeSpan? Lifetime, string? Error)
 
 /// <summary>An organization's or application's <c>accesstokenttl</c> (<c>null</c>: the service default).</summary>
 public sealed record TtlSetting(long? Ttl);
-
-/// <summary>The process-wide memory of TTL settings, by organization or application id (ids never collide).</summary>
-public sealed class TtlSettingsCache(SettingsGeneration generation, TimeProvider clock) : IDisposable
-{
-    private readonly FreshCache<TtlSetting> _entries = new(generation, clock, sizeLimit: 100_000);
-
-    public ReadStamp BeginRead() => _entries.BeginRead();
-
-    public bool TryGet(Guid id, out TtlSetting? setting) => _entries.TryGet(id, out setting);
-
-    public void Add(Guid id, TtlSetting setting, ReadStamp stamp) => _entries.Add(id, setting, stamp);
-
-    public void Dispose() => _entries.Dispose();
-}

@@ -33,14 +33,15 @@ public sealed class ClientFactsCache(SettingsGeneration generation, TimeProvider
     public async ValueTask<ClientFacts?> FindAsync(string clientId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(clientId);
-        if (_entries.TryGet(clientId, out var facts))
-        {
-            return facts;
-        }
+        return await _entries.GetOrLoadAsync(clientId, (Scopes: scopes, ClientId: clientId), static (state, cancellation) => LoadAsync(state.Scopes, state.ClientId, cancellation),
+            cancellationToken);
+    }
 
-        var stamp = _entries.BeginRead();
+    private static async Task<ClientFacts?> LoadAsync(IServiceScopeFactory scopes, string clientId, CancellationToken cancellationToken)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
+
         // Exactly this id: SQL Server compares case-insensitively by default, and OpenIddict re-checks the case too.
         if (await ByClientId.For(db)(db, clientId, cancellationToken) is not { } row ||
             !string.Equals(row.ClientId, clientId, StringComparison.Ordinal))
@@ -48,10 +49,8 @@ public sealed class ClientFactsCache(SettingsGeneration generation, TimeProvider
             return null;
         }
 
-        facts = new ClientFacts(row.Id, row.SecretHash, row.Type == ClientTypes.Confidential,
+        return new ClientFacts(row.Id, row.SecretHash, row.Type == ClientTypes.Confidential,
             new HashSet<string>(row.Permissions is null ? [] : JsonSerializer.Deserialize<string[]>(row.Permissions) ?? [], StringComparer.Ordinal));
-        _entries.Add(clientId, facts, stamp);
-        return facts;
     }
 
     public void Dispose() => _entries.Dispose();
