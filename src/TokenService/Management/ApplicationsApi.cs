@@ -138,7 +138,7 @@ public static class ApplicationsApi
             revoke ? "tokens revoked" : null));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await clients.AfterRegenerationCommittedAsync(application.ClientId, revoke, cancellationToken);
+        clients.AfterRegenerationCommitted();
         return TypedResults.Ok(new CredentialsResponse(application.ClientId, application.SecretIssuedAt, secret, revoke));
     }
 

@@ -171,7 +171,7 @@ public static class OrganizationsApi
             revoke ? "tokens revoked" : null));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await clients.AfterRegenerationCommittedAsync(organization.ClientId, revoke, cancellationToken);
+        clients.AfterRegenerationCommitted();
         return TypedResults.Ok(new CredentialsResponse(organization.ClientId, organization.SecretIssuedAt, secret, revoke));
     }
 

@@ -77,6 +77,7 @@ public sealed class ClientRegistry(
         var application = await applications.FindByClientIdAsync(clientId, cancellationToken)
             ?? throw new InvalidOperationException($"Client {clientId} is not registered.");
         var secret = NewRandom(32);
+        ReplacedSecrets.MarkRegeneration((OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication)application, revokeTokens);
         await applications.UpdateAsync(application, secret, cancellationToken);
         if (revokeTokens)
         {
@@ -89,17 +90,13 @@ public sealed class ClientRegistry(
     /// <summary>
     /// To call once the transaction that regenerated a client's secret has committed. Until then other requests still
     /// read the old row (and may have remembered it under the new generation); from now on this instance forgets the
-    /// client and every validated token, and with <paramref name="revokeTokens"/> revokes again what was issued with
-    /// the old secret while the regeneration was in flight.
+    /// client and every validated token. Tokens issued with the old secret while the regeneration was in flight are
+    /// the writer's to revoke (<see cref="ReplacedSecrets"/>).
     /// </summary>
-    public async Task AfterRegenerationCommittedAsync(string clientId, bool revokeTokens, CancellationToken cancellationToken = default)
+    public void AfterRegenerationCommitted()
     {
         settings.Advance();
         tokenGeneration.Advance();
-        if (revokeTokens && await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)
-        {
-            await tokens.RevokeByApplicationIdAsync((await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
-        }
     }
 
     /// <summary>Revokes every token issued to the given clients; returns how many were revoked.</summary>

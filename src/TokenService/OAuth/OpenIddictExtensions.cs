@@ -22,6 +22,7 @@ public static class OpenIddictExtensions
         services.AddScoped<GrantIssuer>();
         services.AddScoped<Audit.IssuanceAudit>();
         services.AddSingleton<VerifiedSecretCache>();
+        services.AddScoped<SecretsVerifiedInRequest>();
         services.AddSingleton<TokenGeneration>();
         services.AddSingleton<SettingsGeneration>();
         services.AddSingleton<ValidatedTokenCache>();

@@ -19,7 +19,8 @@ public sealed class SingleWriteTokenStore(
     IOpenIddictEntityFrameworkCoreContext context,
     IOptionsMonitor<OpenIddictEntityFrameworkCoreOptions> options,
     TokenInsertBatcher batcher,
-    Audit.IssuanceAudit issuance)
+    Audit.IssuanceAudit issuance,
+    SecretsVerifiedInRequest verifiedSecrets)
     : OpenIddictEntityFrameworkCoreTokenStore<OpenIddictEntityFrameworkCoreToken, OpenIddictEntityFrameworkCoreApplication,
         OpenIddictEntityFrameworkCoreAuthorization, string>(cache, context, options)
 {
@@ -75,7 +76,7 @@ public sealed class SingleWriteTokenStore(
         // Its audit event — raised by the grant that issued it, which knows the caller and the tenant — is committed with
         // it: no token exists that the log does not show.
         var audit = issuance.EventFor(token);
-        await batcher.InsertAsync(token, token.Application?.Id, audit);
+        await batcher.InsertAsync(token, token.Application?.Id, audit, verifiedSecrets.HashFor(token.Application?.Id));
     }
 
 }

@@ -35,12 +35,16 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
 
     /// <summary>
     /// Completes once the token's row — and its audit event, in the same transaction — is committed; throws if it
-    /// could not be.
+    /// could not be. <paramref name="verifiedSecretHash"/> is the stored hash the client's secret was verified against
+    /// for this token (none for a public client): see <see cref="OAuth.ReplacedSecrets"/>.
     /// </summary>
-    public Task InsertAsync(OpenIddictEntityFrameworkCoreToken token, string? applicationId, AuditEvent? audit = null)
+    public Task InsertAsync(OpenIddictEntityFrameworkCoreToken token, string? applicationId, AuditEvent? audit = null, string? verifiedSecretHash = null)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return Enqueue(new Pending(token, applicationId, audit, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+        return Enqueue(new Pending(token, applicationId, audit, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))
+        {
+            VerifiedSecretHash = verifiedSecretHash,
+        });
     }
 
     /// <summary>Completes once the audit event is committed.</summary>
@@ -130,6 +134,7 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
             }
 
             await using var transaction = await db.Database.BeginTransactionAsync();
+            await ReplacedSecrets.RevokeTokensOfReplacedSecretsAsync(db, tokens);
             using var parameters = db.Database.GetDbConnection().CreateCommand();
             var statements = RowInserter.For<OpenIddictEntityFrameworkCoreToken>(db).Statements(parameters, tokens, TokenValue)
                 .Concat(RowInserter.For<AuditEvent>(db).Statements(parameters, audits, AuditValue));
@@ -179,7 +184,10 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
         await _writer;
     }
 
-    private sealed record Pending(OpenIddictEntityFrameworkCoreToken? Token, string? ApplicationId, AuditEvent? Audit, TaskCompletionSource Committed);
+    internal sealed record Pending(OpenIddictEntityFrameworkCoreToken? Token, string? ApplicationId, AuditEvent? Audit, TaskCompletionSource Committed)
+    {
+        public string? VerifiedSecretHash { get; init; }
+    }
 
     private static partial class Log
     {

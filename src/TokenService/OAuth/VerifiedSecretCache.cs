@@ -64,7 +64,8 @@ public sealed class CachingApplicationManager(
     IOptionsMonitor<OpenIddictCoreOptions> options,
     IOpenIddictApplicationStore<OpenIddictEntityFrameworkCoreApplication> store,
     VerifiedSecretCache verified,
-    SettingsGeneration settings)
+    SettingsGeneration settings,
+    SecretsVerifiedInRequest request)
     : OpenIddictApplicationManager<OpenIddictEntityFrameworkCoreApplication>(cache, logger, options, store)
 {
     /// <summary>Every change of a client (a new secret above all) kills what this instance remembers of clients, once committed.</summary>
@@ -78,6 +79,23 @@ public sealed class CachingApplicationManager(
     {
         await base.DeleteAsync(application, cancellationToken);
         settings.Advance();
+    }
+
+    /// <summary>Remembers, for this request's new tokens, which stored hash the client's secret was verified against.</summary>
+    public override async ValueTask<bool> ValidateClientSecretAsync(OpenIddictEntityFrameworkCoreApplication application, string secret, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(application);
+        if (!await base.ValidateClientSecretAsync(application, secret, cancellationToken))
+        {
+            return false;
+        }
+
+        if (application is { Id: { } id, ClientSecret: { } hash })
+        {
+            request.Record(id, hash);
+        }
+
+        return true;
     }
 
     protected override async ValueTask<bool> ValidateClientSecretAsync(string secret, string comparand, CancellationToken cancellationToken = default)
@@ -95,4 +113,17 @@ public sealed class CachingApplicationManager(
         verified.MarkVerified(comparand, secret);
         return true;
     }
+}
+
+/// <summary>
+/// The stored hashes clients' secrets were verified against in this request, by client row id: the token writer
+/// checks them again when it commits the request's tokens (<see cref="ReplacedSecrets"/>).
+/// </summary>
+public sealed class SecretsVerifiedInRequest
+{
+    private readonly Dictionary<string, string> _hashes = new(StringComparer.Ordinal);
+
+    public void Record(string applicationId, string hash) => _hashes[applicationId] = hash;
+
+    public string? HashFor(string? applicationId) => applicationId is not null && _hashes.TryGetValue(applicationId, out var hash) ? hash : null;
 }

@@ -19,7 +19,7 @@ public sealed class MigrationsTests
             .UseSqlServer("Server=(not-connected);Database=TokenService", TokenService.Migrations.SqlServer.Provider.Configure)
             .UseOpenIddict().Options);
 
-    private static TokenServiceDbContext PostgreSql() =>
+    internal static TokenServiceDbContext PostgreSql() =>
         new(new DbContextOptionsBuilder<TokenServiceDbContext>()
             .UseNpgsql("Host=not-connected;Database=tokenservice", TokenService.Migrations.PostgreSql.Provider.Configure)
             .UseOpenIddict().Options);

@@ -103,7 +103,7 @@ public sealed class LeanProtocolPath(
 
         // Answered only once the row and its audit event are committed, as on OpenIddict's path (same writer).
         var audit = Audit.AuditLog.TokenIssued(clock.GetUtcNow().ToUnixTimeMilliseconds(), caller.OrgId, token.Row, clientId, address?.ToString());
-        await writer.InsertAsync(token.Row, client.RowId, audit);
+        await writer.InsertAsync(token.Row, client.RowId, audit, client.SecretHash);
         await attempts.RecordSuccessAsync(identity, address, CancellationToken.None);
         counters.TokenIssued();
 

@@ -1,0 +1,145 @@
+using System.Data.Common;
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using TokenService.Data;
+using TokenService.OAuth.Lean;
+using TokenService.Tests.Infrastructure;
+
+namespace TokenService.Tests.OAuth;
+
+/// <summary>
+/// CONTRACT §2: "<c>?revoke_tokens=true</c> also revokes every token issued to that client" — including tokens issued
+/// with the old secret while the regeneration was being seen: on another instance within the second it may remember the
+/// client, and on any instance between reading the client's row and committing the token's.
+/// </summary>
+public sealed class ReplacedSecretsTests
+{
+    [Fact]
+    public async Task RegeneratedWithRevokeTokens_ATokenIssuedElsewhereWithTheOldSecretWithinTheBound_IsRevoked()
+    {
+        await OnTwoInstancesAsync(null, async (first, second, a, b) =>
+        {
+            // Arrange: the second instance has verified the app's secret (so its lean path answers it from memory).
+            var (org, app) = await CreateAppAsync(a);
+            await b.GetTokenAsync(app);
+            await b.GetTokenAsync(app);
+
+            // Act: regenerated on the first with revoke_tokens; the second, within its second, still takes the old secret.
+            using var regenerate = await a.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/rotating/credentials?revoke_tokens=true",
+                ServiceClient.BasicOf(org.Client));
+            var leanBefore = second.Services.GetRequiredService<LeanPathCounters>().Tokens;
+            var late = await b.GetTokenAsync(app);
+
+            // Assert: answered (by the lean path, from memory) but revoked, on both instances.
+            Assert.Equal(HttpStatusCode.OK, regenerate.StatusCode);
+            Assert.Equal(leanBefore + 1, second.Services.GetRequiredService<LeanPathCounters>().Tokens);
+            Assert.False(await a.IsActiveAsync(org.Client, late));
+            Assert.False(await b.IsActiveAsync(org.Client, late));
+        });
+    }
+
+    [Fact]
+    public async Task RegeneratedWithoutRevokeTokens_ATokenIssuedElsewhereWithTheOldSecretWithinTheBound_StaysActive()
+    {
+        await OnTwoInstancesAsync(null, async (first, second, a, b) =>
+        {
+            // Arrange
+            var (org, app) = await CreateAppAsync(a);
+            await b.GetTokenAsync(app);
+            await b.GetTokenAsync(app);
+
+            // Act: a regeneration that keeps the client's tokens.
+            using var regenerate = await a.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/rotating/credentials",
+                ServiceClient.BasicOf(org.Client));
+            var late = await b.GetTokenAsync(app);
+
+            // Assert: nothing revoked it.
+            Assert.Equal(HttpStatusCode.OK, regenerate.StatusCode);
+            Assert.True(await a.IsActiveAsync(org.Client, late));
+        });
+    }
+
+    [Fact]
+    public async Task RegeneratedWithRevokeTokens_WhileATokenOfTheOldSecretAwaitsItsCommit_TheTokenIsRevoked()
+    {
+        var hold = new WriterHold();
+        await OnTwoInstancesAsync(hold, async (first, second, a, b) =>
+        {
+            // Arrange: a first use of the secret (OpenIddict's path, which reads the client's row), held by the first
+            // instance's writer after the secret was verified and before its transaction begins.
+            var (org, app) = await CreateAppAsync(b);
+            hold.Arm();
+            var issuing = a.RequestTokenAsync(app);
+            await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // Act: the second instance regenerates with revoke_tokens (and sweeps the client's tokens) meanwhile.
+            using var regenerate = await b.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/rotating/credentials?revoke_tokens=true",
+                ServiceClient.BasicOf(org.Client));
+            hold.Release();
+            using var issued = await issuing;
+
+            // Assert: the token committed after the sweep, revoked.
+            Assert.Equal(HttpStatusCode.OK, regenerate.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+            var token = System.Text.Json.JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+            Assert.False(await b.IsActiveAsync(org.Client, token));
+        });
+    }
+
+    private static async Task<(TestOrg Org, Credentials App)> CreateAppAsync(ServiceClient client)
+    {
+        var org = await client.CreateOrgAsync();
+        return (org, await client.CreateAppAsync(org, "rotating"));
+    }
+
+    /// <summary>Two hosts on one database of their own; the first's database commands pass through <paramref name="interceptor"/>.</summary>
+    private static async Task OnTwoInstancesAsync(IInterceptor? interceptor,
+        Func<TokenServiceFactory, TokenServiceFactory, ServiceClient, ServiceClient, Task> test)
+    {
+        var database = Guid.NewGuid().ToString("N");
+        try
+        {
+            await using var first = new TokenServiceFactory(database, null)
+            {
+                ExtraServices = interceptor is null ? null : services => services.ConfigureDbContext<TokenServiceDbContext>(o => o.AddInterceptors(interceptor)),
+            };
+            await using var second = new TokenServiceFactory(database, null);
+            using var a = first.CreateServiceClient();
+            using var b = second.CreateServiceClient();
+            await test(first, second, a, b);
+        }
+        finally
+        {
+            TestDatabase.DeleteSqlite(database);
+        }
+    }
+
+    /// <summary>Once armed, holds the token writer's next commit at its first command, before its transaction begins.</summary>
+    private sealed class WriterHold : DbCommandInterceptor
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _armed;
+
+        public Task Reached => _reached.Task;
+
+        public void Arm() => Interlocked.Exchange(ref _armed, 1);
+
+        public void Release() => _release.TrySetResult();
+
+        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            // The writer's first command on SQLite hands checkpoints to the background checkpointer.
+            if (command.CommandText.StartsWith("PRAGMA wal_autocheckpoint=0", StringComparison.Ordinal) && Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                _reached.TrySetResult();
+                await _release.Task;
+            }
+
+            return result;
+        }
+    }
+}
