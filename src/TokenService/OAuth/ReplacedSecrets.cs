@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
@@ -11,30 +14,47 @@ namespace TokenService.OAuth;
 /// secret verified a moment before its regeneration may still be used to issue a token: on another instance for up to
 /// the second its memory of the client lasts, on any instance between reading the client's row and committing the
 /// token's. A sweep of the client's tokens at regeneration cannot see such a token, whose row commits later. So the
-/// rule is kept where every token row is written: the writer re-reads, under lock and in the transaction that inserts
-/// the rows, the hash each token's secret was verified against; a token whose hash has since been replaced by a
-/// regeneration that revoked tokens is stored revoked. Ordered either way, the token is revoked: its commit comes
-/// after the regeneration's (it sees the new row) or before it (the regeneration's sweep, which waits for the lock,
-/// sees its row). It is still answered — as if issued just before the regeneration and revoked by it — since the
-/// client's request was well formed and authenticated when it was checked.
+/// rule is kept where every token row is written: each regeneration that revokes tokens records, on the client's row,
+/// a fingerprint of the hash it replaced; the writer re-reads the client's row under lock, in the transaction that
+/// inserts the rows, and stores revoked a token whose secret was verified against a hash so replaced. Ordered either
+/// way, the token is revoked: its commit comes after the regeneration's (it sees the record) or before it (the
+/// regeneration's sweep, which waits for the lock, sees its row). It is still answered — as if issued just before the
+/// regeneration and revoked by it — since the request was well formed and authenticated when it was checked.
 /// </summary>
 public static class ReplacedSecrets
 {
-    /// <summary>Set on the client's row by each regeneration: whether it revoked the tokens of the secret it replaced.</summary>
-    private const string RevokedProperty = "tokenservice_replaced_secret_tokens_revoked";
+    /// <summary>On the client's row (OpenIddict's <c>Properties</c>): fingerprints of hashes replaced by revoking regenerations.</summary>
+    private const string RevokedProperty = "tokenservice_revoked_secret_hashes";
 
-    /// <summary>Records, on the client's row being regenerated, whether the regeneration revokes its tokens.</summary>
+    /// <summary>
+    /// How many replaced hashes a client's row remembers. A token can only reach the writer within about a second of
+    /// its secret's replacement; it would take this many revoking regenerations of one client within that second to
+    /// push its hash out.
+    /// </summary>
+    private const int Remembered = 8;
+
+    /// <summary>
+    /// Records, on the client's row about to get a new secret, the hash being replaced when the regeneration revokes
+    /// the client's tokens. A regeneration that keeps them records nothing and forgets nothing.
+    /// </summary>
     public static void MarkRegeneration(OpenIddictEntityFrameworkCoreApplication application, bool revokeTokens)
     {
         ArgumentNullException.ThrowIfNull(application);
-        var properties = application.Properties is { Length: > 0 } json ? JsonNode.Parse(json)!.AsObject() : [];
-        properties[RevokedProperty] = revokeTokens;
+        if (!revokeTokens || application.ClientSecret is not { } replaced)
+        {
+            return;
+        }
+
+        // Only this service writes the property; anything unreadable there is replaced rather than failing the regeneration.
+        var properties = ReadObject(application.Properties) ?? [];
+        var revoked = RevokedOf(properties).Append(Fingerprint(replaced)).TakeLast(Remembered);
+        properties[RevokedProperty] = new JsonArray([.. revoked.Select(f => (JsonNode)f)]);
         application.Properties = properties.ToJsonString();
     }
 
     /// <summary>
-    /// Marks revoked, before they are inserted, the tokens in <paramref name="batch"/> whose client's secret was
-    /// replaced, since it was verified, by a regeneration that revoked tokens. Runs in the writer's transaction.
+    /// Marks revoked, before they are inserted, the tokens in <paramref name="batch"/> whose secret was verified
+    /// against a hash a revoking regeneration has replaced. Runs in the writer's transaction.
     /// </summary>
     internal static async Task RevokeTokensOfReplacedSecretsAsync(TokenServiceDbContext db, IReadOnlyList<TokenInsertBatcher.Pending> batch)
     {
@@ -46,29 +66,44 @@ public static class ReplacedSecrets
         }
 
         var sql = LockingRead.Sql<OpenIddictEntityFrameworkCoreApplication>(db, nameof(OpenIddictEntityFrameworkCoreApplication.Id),
-            [nameof(ClientRow.Id), nameof(ClientRow.ClientSecret), nameof(ClientRow.Properties)], clients.Length);
-        var current = await db.Database.SqlQueryRaw<ClientRow>(sql, clients.Cast<object>().ToArray()).ToDictionaryAsync(static r => r.Id, StringComparer.Ordinal);
+            [nameof(ClientRow.Id), nameof(ClientRow.Properties)], clients.Length);
+        var revoked = (await db.Database.SqlQueryRaw<ClientRow>(sql, clients.Cast<object>().ToArray()).ToListAsync())
+            .ToDictionary(static r => r.Id, static r => RevokedOf(ReadObject(r.Properties)).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         foreach (var pending in batch)
         {
             if (pending.VerifiedSecretHash is { } verified && pending.ApplicationId is { } id &&
-                current.TryGetValue(id, out var row) && !string.Equals(row.ClientSecret, verified, StringComparison.Ordinal) &&
-                row.RevokedTokensOfReplacedSecret)
+                revoked.TryGetValue(id, out var fingerprints) && fingerprints.Contains(Fingerprint(verified)))
             {
                 pending.Token!.Status = Statuses.Revoked;
             }
         }
     }
 
+    /// <summary>A digest of a stored hash: short, and as unique as the hash itself.</summary>
+    private static string Fingerprint(string hash) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(hash)), 0, 18);
+
+    private static JsonObject? ReadObject(string? json)
+    {
+        try
+        {
+            return json is { Length: > 0 } ? JsonNode.Parse(json) as JsonObject : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static IEnumerable<string> RevokedOf(JsonObject? properties) =>
+        properties?[RevokedProperty] is JsonArray list
+            ? list.Select(static n => n is JsonValue value && value.TryGetValue(out string? s) ? s : null).OfType<string>()
+            : [];
+
     /// <summary>The columns of a client's row the check reads.</summary>
     private sealed class ClientRow
     {
         public required string Id { get; init; }
 
-        public string? ClientSecret { get; init; }
-
         public string? Properties { get; init; }
-
-        public bool RevokedTokensOfReplacedSecret =>
-            Properties is { Length: > 0 } json && JsonNode.Parse(json)?[RevokedProperty]?.GetValue<bool>() == true;
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
 using TokenService.OAuth.Lean;
 using TokenService.Tests.Infrastructure;
@@ -41,6 +42,53 @@ public sealed class ReplacedSecretsTests
     }
 
     [Fact]
+    public async Task RegeneratedWithRevokeTokens_ThenAgainWithout_ATokenOfTheFirstSecretIssuedElsewhere_IsStillRevoked()
+    {
+        await OnTwoInstancesAsync(null, async (first, second, a, b) =>
+        {
+            // Arrange
+            var (org, app) = await CreateAppAsync(a);
+            await b.GetTokenAsync(app);
+            await b.GetTokenAsync(app);
+
+            // Act: a revoking regeneration, then one that keeps tokens; the second instance still takes the first secret.
+            using var revoking = await a.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/rotating/credentials?revoke_tokens=true",
+                ServiceClient.BasicOf(org.Client));
+            using var keeping = await a.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/rotating/credentials",
+                ServiceClient.BasicOf(org.Client));
+            var late = await b.GetTokenAsync(app);
+
+            // Assert: the first regeneration's revocation still reaches it.
+            Assert.Equal(HttpStatusCode.OK, revoking.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, keeping.StatusCode);
+            Assert.False(await a.IsActiveAsync(org.Client, late));
+        });
+    }
+
+    [Fact]
+    public void MarkRegeneration_OverUnreadableProperties_RecordsTheReplacedHashAndRevokes()
+    {
+        foreach (var unreadable in new[] { "null", "[1]", "{not json", "{\"tokenservice_revoked_secret_hashes\": 3, \"other\": true}" })
+        {
+            var application = new OpenIddictEntityFrameworkCoreApplication { ClientSecret = "old-hash", Properties = unreadable };
+
+            TokenService.OAuth.ReplacedSecrets.MarkRegeneration(application, revokeTokens: true);
+
+            Assert.Contains("tokenservice_revoked_secret_hashes\":[\"", application.Properties, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void MarkRegeneration_WithoutRevokeTokens_LeavesTheRowAsItWas()
+    {
+        var application = new OpenIddictEntityFrameworkCoreApplication { ClientSecret = "old-hash", Properties = "{\"other\":1}" };
+
+        TokenService.OAuth.ReplacedSecrets.MarkRegeneration(application, revokeTokens: false);
+
+        Assert.Equal("{\"other\":1}", application.Properties);
+    }
+
+    [Fact]
     public async Task RegeneratedWithoutRevokeTokens_ATokenIssuedElsewhereWithTheOldSecretWithinTheBound_StaysActive()
     {
         await OnTwoInstancesAsync(null, async (first, second, a, b) =>
@@ -72,7 +120,8 @@ public sealed class ReplacedSecretsTests
             var (org, app) = await CreateAppAsync(b);
             hold.Arm();
             var issuing = a.RequestTokenAsync(app);
-            await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.WhenAny(hold.Reached, issuing).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(hold.Reached.IsCompleted, "the token request ended before it reached the writer");
 
             // Act: the second instance regenerates with revoke_tokens (and sweeps the client's tokens) meanwhile.
             using var regenerate = await b.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/rotating/credentials?revoke_tokens=true",
@@ -116,7 +165,11 @@ public sealed class ReplacedSecretsTests
         }
     }
 
-    /// <summary>Once armed, holds the token writer's next commit at its first command, before its transaction begins.</summary>
+    /// <summary>
+    /// Once armed, holds the token writer's next commit before it has read the client's row: on SQLite at its first
+    /// command, before its transaction begins (SQLite's lock would otherwise keep the other instance out); elsewhere at the
+    /// locking read itself, inside the transaction but before any lock is taken.
+    /// </summary>
     private sealed class WriterHold : DbCommandInterceptor
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -133,13 +186,25 @@ public sealed class ReplacedSecretsTests
             InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
             // The writer's first command on SQLite hands checkpoints to the background checkpointer.
-            if (command.CommandText.StartsWith("PRAGMA wal_autocheckpoint=0", StringComparison.Ordinal) && Interlocked.Exchange(ref _armed, 0) == 1)
+            await HoldIfAsync(command.CommandText.StartsWith("PRAGMA wal_autocheckpoint=0", StringComparison.Ordinal));
+            return result;
+        }
+
+        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            await HoldIfAsync(command.CommandText.Contains("FOR SHARE", StringComparison.Ordinal) ||
+                              command.CommandText.Contains("REPEATABLEREAD", StringComparison.Ordinal));
+            return result;
+        }
+
+        private async Task HoldIfAsync(bool writerCommand)
+        {
+            if (writerCommand && Interlocked.Exchange(ref _armed, 0) == 1)
             {
                 _reached.TrySetResult();
                 await _release.Task;
             }
-
-            return result;
         }
     }
 }
