@@ -34,7 +34,13 @@ dotnet build -c Release -v q -nologo src/TokenService/TokenService.csproj >/dev/
 work=$(mktemp -d)
 service=""
 pg_stop() { :; }
-cleanup() { [ -n "$service" ] && kill "$service" 2>/dev/null || true; pg_stop; rm -rf "$work"; }
+cleanup() {
+  [ -n "$service" ] && kill "$service" 2>/dev/null || true
+  pg_stop
+  # The service's log outlives the run (it is all there is to read when the service died).
+  [ -f "$work/service.log" ] && cp "$work/service.log" "${SCALE_LOG:-/tmp/scale-service.log}"
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 case "$DB" in
@@ -74,7 +80,12 @@ start() { # pruning on|off
   for _ in $(seq 1 120); do curl -s -o /dev/null -f "$TS/health/ready" && return; sleep 0.5; done
   echo "the service did not become ready"; tail -20 "$work/service.log"; exit 1
 }
-stop() { kill "$service"; wait "$service" 2>/dev/null || true; service=""; }
+stop() {
+  if ! kill "$service" 2>/dev/null; then
+    echo "the service had exited before it was stopped; its log ends:"; tail -30 "$work/service.log"; exit 1
+  fi
+  wait "$service" 2>/dev/null || true; service=""
+}
 
 reset() { # a fresh, empty database
   if [ "$DB" = sqlite ]; then rm -f "$work"/scale.db*; else PGDB=postgres psql_ -c "DROP DATABASE IF EXISTS scale WITH (FORCE)"; fi
