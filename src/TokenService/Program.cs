@@ -1,6 +1,7 @@
 using TokenService.Access;
 using TokenService.Callers;
 using TokenService.Compat;
+using TokenService.Database;
 using TokenService.Hosting;
 using TokenService.Maintenance;
 using TokenService.Management;
@@ -18,6 +19,7 @@ try
     builder.AddTokenServiceOpenIddict();
     builder.AddTokenServiceCallers();
     builder.AddTokenServiceManagement();
+    builder.AddUsergridCompat();
     builder.AddTokenServiceMaintenance();
     builder.AddTokenServiceHosting();
     builder.AddTokenServiceSecurity();
@@ -34,11 +36,12 @@ try
     app.UseTokenServiceRequestLog();
     app.UseTokenServiceSecurity();
     app.UseTokenServiceHosting();
-    app.UseUsergridTokenPaths();
     app.UseLeanProtocolPath();
+    app.UseUsergridTokenPaths();
     app.UseRouting();
     app.UseAuthentication();
     app.MapManagementApi();
+    app.MapUsergridApplications();
     app.MapAccessCheck();
     app.MapBenchEndpoints();
 

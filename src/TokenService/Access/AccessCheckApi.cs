@@ -3,6 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Management;
+using TokenService.Tenants;
+using TokenService.Principals;
+using TokenService.Api;
 
 namespace TokenService.Access;
 
@@ -33,16 +36,16 @@ public sealed record ApplicationFlag(bool Secured);
 
 /// <summary>
 /// The <c>secured</c> flag of applications by (org, app) name, within the contract's bound: a change or deletion on
-/// this instance is seen at once (<see cref="OAuth.SettingsGeneration"/>), one on another instance within a second.
+/// this instance is seen at once (<see cref="Tokens.SettingsGeneration"/>), one on another instance within a second.
 /// </summary>
-public sealed class ApplicationFlags(OAuth.SettingsGeneration generation, TimeProvider clock) : IDisposable
+public sealed class ApplicationFlags(Tokens.SettingsGeneration generation, TimeProvider clock) : IDisposable
 {
     private static readonly CompiledQuery<Func<TokenServiceDbContext, string, string, CancellationToken, Task<ApplicationFlag?>>> ByName =
         new(() => EF.CompileAsyncQuery((TokenServiceDbContext db, string org, string app, CancellationToken _) =>
             db.Applications.AsNoTracking().Where(a => a.Organization.Name == org && a.Name == app)
                 .Select(a => new ApplicationFlag(a.Secured)).FirstOrDefault()));
 
-    private readonly OAuth.FreshCache<ApplicationFlag> _entries = new(generation, clock, sizeLimit: 100_000);
+    private readonly Tokens.FreshCache<ApplicationFlag> _entries = new(generation, clock, sizeLimit: 100_000);
 
     public async ValueTask<ApplicationFlag?> FindAsync(TokenServiceDbContext db, string org, string app, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
+using TokenService.Principals;
 
-namespace TokenService.Callers;
+namespace TokenService.Api;
 
 /// <summary>The error body of every non-protocol endpoint: the same two fields as an OAuth error.</summary>
 /// <param name="Error">A machine-readable code (Usergrid's where one exists).</param>
@@ -12,12 +13,6 @@ public sealed record ApiError(
 /// <summary>Builds error results; every one has a JSON <see cref="ApiError"/> body.</summary>
 public static class ApiErrors
 {
-    public static IResult From(AuthFailure failure)
-    {
-        ArgumentNullException.ThrowIfNull(failure);
-        return new ErrorResult(failure.Status, new ApiError(failure.Error, failure.Description), failure.WwwAuthenticate, failure.RetryAfter);
-    }
-
     /// <summary>The caller has no power here: a guest is asked to authenticate (401), anyone else is refused (403).</summary>
     public static IResult Forbidden(Caller caller)
     {
@@ -35,6 +30,10 @@ public static class ApiErrors
 
     public static IResult Conflict(string description) =>
         new ErrorResult(409, new ApiError("duplicate_unique_property_exists", description), null);
+
+    /// <summary>An error with the given status, body and headers.</summary>
+    public static IResult With(int status, ApiError body, string? wwwAuthenticate = null, TimeSpan? retryAfter = null) =>
+        new ErrorResult(status, body, wwwAuthenticate, retryAfter);
 
     private sealed class ErrorResult(int status, ApiError body, string? wwwAuthenticate, TimeSpan? retryAfter = null)
         : IResult, IStatusCodeHttpResult, IValueHttpResult

@@ -1,7 +1,8 @@
+using System.Text.Json.Serialization;
 using System.Text;
 using Microsoft.IdentityModel.Tokens;
 
-namespace TokenService.Management;
+namespace TokenService.Api;
 
 /// <summary>Keyset pagination over names: the cursor is the last name of the previous page, encoded.</summary>
 public static class Paging
@@ -49,3 +50,8 @@ public static class Paging
         return new Page<T>(rows, Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(name(rows[^1]))));
     }
 }
+
+/// <summary>One page of a list; pass <c>cursor</c> back to get the next one (null on the last page).</summary>
+public sealed record Page<T>(
+    [property: JsonPropertyName("items")] IReadOnlyList<T> Items,
+    [property: JsonPropertyName("cursor")] string? Cursor);

@@ -1,9 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Server.AspNetCore;
-using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.OAuth;
+using TokenService.Principals;
+using TokenService.Database;
 
 namespace TokenService.Audit;
 
@@ -23,7 +24,7 @@ public static class AuditKinds
 /// caller, or the OAuth client of a protocol request); events go through the group-commit writer, and a request that
 /// records one is answered only after it is stored.
 /// </summary>
-public sealed class AuditLog(IHttpContextAccessor http, TokenInsertBatcher writer, TimeProvider clock, ClientDirectory directory, TokenServiceDbContext db)
+public sealed class AuditLog(IHttpContextAccessor http, TokenInsertBatcher writer, TimeProvider clock, TokenServiceDbContext db)
 {
     public async Task RecordAsync(string kind, Guid? organizationId, string? target, string? detail = null, string? actor = null)
     {
@@ -73,21 +74,11 @@ public sealed class AuditLog(IHttpContextAccessor http, TokenInsertBatcher write
         };
     }
 
-    /// <summary>The organization a client id belongs to, if it is one of ours.</summary>
-    public async Task<Guid?> OrganizationOfClientAsync(string? clientId, CancellationToken cancellationToken = default) =>
-        string.IsNullOrEmpty(clientId) || clientId.Length > 200 ? null :
-
-        // A public client stands for no principal (the directory does not know it); its app does. Every other client
-        // is in the directory, and found ones are cached, so issuing a token costs no extra read.
-        clientId.StartsWith(ClientDirectory.PublicPrefix, StringComparison.Ordinal)
-            ? (await directory.FindUserAppAsync(clientId, cancellationToken))?.OrgId
-            : (await directory.FindAsync(clientId, cancellationToken))?.OrgId;
-
     /// <summary>Who the current request acts as, in words a reader of the log understands.</summary>
     private string CurrentActor()
     {
         var context = http.HttpContext;
-        if (context?.Features.Get<CredentialResult>()?.Caller is { } caller)
+        if (context?.Features.Get<Caller>() is { } caller)
         {
             return Describe(caller);
         }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
-using TokenService.OAuth;
 using TokenService.Options;
+using TokenService.Tokens;
 
 namespace TokenService.Callers;
 
@@ -13,8 +13,12 @@ namespace TokenService.Callers;
 public sealed class BuiltInClients(
     IOpenIddictApplicationManager applications,
     ClientRegistry registry,
-    IOptions<SuperuserOptions> options)
+    IOptions<SuperuserOptions> options) : Database.IStartupRows
 {
+    /// <summary>Every built-in client; the <c>migrate</c> command, which needs no other setting, only the public ones.</summary>
+    public Task EnsureAsync(bool migrateCommand, CancellationToken cancellationToken) =>
+        migrateCommand ? EnsureManagementClientAsync(cancellationToken) : EnsureRegisteredAsync(cancellationToken);
+
     public async Task EnsureRegisteredAsync(CancellationToken cancellationToken = default)
     {
         await EnsureSuperuserAsync(cancellationToken);

@@ -1,3 +1,6 @@
+using TokenService.Principals;
+
+using TokenService.Api;
 namespace TokenService.Callers;
 
 /// <summary>Registers credential resolution and the powers it feeds.</summary>
@@ -8,10 +11,12 @@ public static class CallerExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoped<ClientDirectory>();
         // What a client id stands for, within the settings' bound (a deleted client is forgotten at once here).
-        builder.Services.AddSingleton(services => new OAuth.FreshCache<Caller>(
-            services.GetRequiredService<OAuth.SettingsGeneration>(), services.GetRequiredService<TimeProvider>(), sizeLimit: 100_000));
+        builder.Services.AddSingleton(services => new Tokens.FreshCache<Caller>(
+            services.GetRequiredService<Tokens.SettingsGeneration>(), services.GetRequiredService<TimeProvider>(), sizeLimit: 100_000));
         builder.Services.AddScoped<CredentialResolver>();
+        builder.Services.AddSingleton<ICallerResolution, CallerResolution>();
         builder.Services.AddScoped<BuiltInClients>();
+        builder.Services.AddScoped<Database.IStartupRows>(services => services.GetRequiredService<BuiltInClients>());
         builder.Services.AddScoped<Users.UserAccounts>();
         return builder;
     }
@@ -24,7 +29,7 @@ public static class CallerExtensions
         builder.AddEndpointFilter(async (context, next) =>
         {
             var result = await ResolveOnceAsync(context.HttpContext);
-            return result.Failure is { } failure ? ApiErrors.From(failure) : await next(context);
+            return result.Failure is { } failure ? failure.ToResult() : await next(context);
         });
 
     /// <summary>Resolves the request's credentials at most once, however many times it is asked.</summary>
@@ -50,6 +55,19 @@ public static class CallerExtensions
         }
 
         http.Features.Set(result);
+        if (result.Caller is { } known)
+        {
+            // Published on its own, for rooms below this one (the audit log's actor) that know callers, not credentials.
+            http.Features.Set(known);
+        }
+
         return result;
     }
+}
+
+/// <summary>The request's caller, as <see cref="Caller"/> binding asks for it.</summary>
+internal sealed class CallerResolution : ICallerResolution
+{
+    public async ValueTask<Caller> CallerOfAsync(HttpContext context) =>
+        (await CallerExtensions.ResolveOnceAsync(context)).Caller ?? Caller.Guest;
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TokenService.Data;
 using TokenService.Options;
+using TokenService.Principals;
 
 namespace TokenService.Callers;
 
@@ -9,7 +10,7 @@ namespace TokenService.Callers;
 /// Maps a client id to the principal it stands for. The kind prefix (<c>org_</c>, <c>app_</c>, <c>rs_</c>)
 /// picks the table, so a lookup is one indexed query.
 /// </summary>
-public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<SuperuserOptions> superuser, OAuth.FreshCache<Caller> cache)
+public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<SuperuserOptions> superuser, Tokens.FreshCache<Caller> cache)
 {
     public const string OrgPrefix = "org_";
     public const string AppPrefix = "app_";
@@ -38,7 +39,7 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
 
     /// <summary>
     /// The caller a client id stands for, or <c>null</c> when no such client exists. Found callers are remembered
-    /// within the contract's bound (<see cref="OAuth.FreshCache{TValue}"/>): a client deleted here is forgotten at
+    /// within the contract's bound (<see cref="Tokens.FreshCache{TValue}"/>): a client deleted here is forgotten at
     /// once, one deleted on another instance within a second.
     /// </summary>
     public async Task<Caller?> FindAsync(string clientId, CancellationToken cancellationToken = default)
@@ -47,6 +48,16 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
         return await cache.GetOrLoadAsync(clientId, (Directory: this, ClientId: clientId),
             static (state, cancellation) => state.Directory.LookUpAsync(state.ClientId, cancellation), cancellationToken);
     }
+
+    /// <summary>The organization a client id belongs to, if it is one of ours.</summary>
+    public async Task<Guid?> OrganizationOfAsync(string? clientId, CancellationToken cancellationToken = default) =>
+        string.IsNullOrEmpty(clientId) || clientId.Length > 200 ? null :
+
+        // A public client stands for no principal (the directory does not know it); its app does. Every other client
+        // is in the directory, and found ones are cached, so issuing a token costs no extra read.
+        clientId.StartsWith(PublicPrefix, StringComparison.Ordinal)
+            ? (await FindUserAppAsync(clientId, cancellationToken))?.OrgId
+            : (await FindAsync(clientId, cancellationToken))?.OrgId;
 
     private async Task<Caller?> LookUpAsync(string clientId, CancellationToken cancellationToken)
     {

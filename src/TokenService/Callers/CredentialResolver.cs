@@ -1,7 +1,11 @@
+using TokenService.Api;
+using TokenService.Security;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Primitives;
 using TokenService.OAuth;
+using TokenService.Tokens;
+using TokenService.Principals;
 
 namespace TokenService.Callers;
 
@@ -113,7 +117,7 @@ public sealed class CredentialResolver(
         string clientId, string secret, bool basic, System.Net.IPAddress? address, CancellationToken cancellationToken)
     {
         // The same counters as the OAuth endpoints: guesses spread over /token and the management API add up.
-        var identity = Security.BruteForceHandlers.ClientIdentity(clientId);
+        var identity = BruteForce.ClientIdentity(clientId);
         if (attempts.RetryAfter(identity, address) is { } wait)
         {
             return CredentialResult.Fail(AuthFailure.TooManyAttempts(wait));
@@ -123,7 +127,7 @@ public sealed class CredentialResolver(
             !await registry.VerifySecretAsync(clientId, secret, cancellationToken) ||
             await directory.FindAsync(clientId, cancellationToken) is not { } caller)
         {
-            await Security.BruteForceHandlers.RecordFailureAsync(attempts, audits, identity, address, clientId,
+            await FailedAuthentication.RecordAsync(attempts, audits, directory, identity, address, clientId,
                 "client:" + clientId, "client authentication failed");
             return CredentialResult.Fail(AuthFailure.InvalidClient(basic));
         }
@@ -175,16 +179,19 @@ public sealed record CredentialResult(Caller? Caller, AuthFailure? Failure)
 /// <summary>A credential failure, with the Usergrid error code existing SDKs react to.</summary>
 public sealed record AuthFailure(int Status, string Error, string Description, string? WwwAuthenticate, TimeSpan? RetryAfter = null)
 {
+    /// <summary>The failure as the answer of a non-protocol endpoint: its status, headers and <see cref="ApiError"/> body.</summary>
+    public IResult ToResult() => ApiErrors.With(Status, new ApiError(Error, Description), WwwAuthenticate, RetryAfter);
+
     /// <summary>Too many failed attempts for this identity from this address: 429 with <c>Retry-After</c>.</summary>
     public static AuthFailure TooManyAttempts(TimeSpan wait)
     {
-        var seconds = Security.BruteForceHandlers.WholeSeconds(wait);
-        return new(429, Security.BruteForceHandlers.Error, Security.BruteForceHandlers.Refusal(seconds), null, TimeSpan.FromSeconds(seconds));
+        var seconds = BruteForce.WholeSeconds(wait);
+        return new(429, BruteForce.Error, BruteForce.Refusal(seconds), null, TimeSpan.FromSeconds(seconds));
     }
 
     /// <summary>An authenticated credential past its request budget: 429 with <c>Retry-After</c>.</summary>
     public static AuthFailure OverBudget(int perSecond) =>
-        new(429, Security.BruteForceHandlers.Error, Security.RequestBudgets.CredentialRefusal(perSecond), null, TimeSpan.FromSeconds(1));
+        new(429, BruteForce.Error, Security.RequestBudgets.CredentialRefusal(perSecond), null, TimeSpan.FromSeconds(1));
 
     private const string BearerInvalidToken = "Bearer realm=\"TokenService\", error=\"invalid_token\"";
 

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Primitives;
 using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Management;
+using TokenService.Tenants;
+using TokenService.Api;
 
 namespace TokenService.Compat;
 

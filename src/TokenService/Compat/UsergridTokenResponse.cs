@@ -6,6 +6,7 @@ using TokenService.Callers;
 using TokenService.Data;
 using TokenService.OAuth;
 using static OpenIddict.Server.OpenIddictServerEvents;
+using TokenService.Principals;
 
 namespace TokenService.Compat;
 

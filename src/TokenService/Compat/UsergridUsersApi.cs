@@ -2,6 +2,7 @@ using TokenService.Callers;
 using TokenService.Data.Entities;
 using TokenService.Management;
 using TokenService.Users;
+using TokenService.Principals;
 
 namespace TokenService.Compat;
 

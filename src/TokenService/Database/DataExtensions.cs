@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using TokenService.Data;
 using TokenService.Options;
 
-namespace TokenService.Hosting;
+namespace TokenService.Database;
 
 /// <summary>Registers the database and prepares it when the service starts.</summary>
 public static partial class DataExtensions
@@ -108,7 +108,10 @@ public static partial class DataExtensions
         var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
         var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
         await MigrateAsync(db, CancellationToken.None);
-        await scope.ServiceProvider.GetRequiredService<Callers.BuiltInClients>().EnsureManagementClientAsync();
+        foreach (var rows in scope.ServiceProvider.GetServices<IStartupRows>())
+        {
+            await rows.EnsureAsync(migrateCommand: true, CancellationToken.None);
+        }
         Log.Migrated(app.Logger, pending.Count);
         return 0;
     }

@@ -4,7 +4,7 @@ using OpenIddict.Server;
 using TokenService.Data;
 using TokenService.Options;
 
-namespace TokenService.Hosting;
+namespace TokenService.Database;
 
 /// <summary>
 /// Whether the database is ready for requests: reachable, migrated, the built-in clients registered and the keys
@@ -53,7 +53,10 @@ public sealed partial class DatabaseReadiness(
                 return false;
             }
 
-            await scope.ServiceProvider.GetRequiredService<Callers.BuiltInClients>().EnsureRegisteredAsync(cancellationToken);
+            foreach (var rows in scope.ServiceProvider.GetServices<IStartupRows>())
+            {
+                await rows.EnsureAsync(migrateCommand: false, cancellationToken);
+            }
 
             // The keys are read (or generated) now: a key that cannot be read stops the start with its message
             // instead of failing the first request.
@@ -126,4 +129,13 @@ public sealed partial class DatabaseReadiness(
         [LoggerMessage(Level = LogLevel.Information, Message = "The database is ready.")]
         public static partial void Ready(ILogger logger);
     }
+}
+
+/// <summary>
+/// Rows the service needs before it serves (its built-in clients), ensured by whichever room owns them once the schema
+/// is ready: at start, and by the <c>migrate</c> command for those that need no other setting.
+/// </summary>
+public interface IStartupRows
+{
+    Task EnsureAsync(bool migrateCommand, CancellationToken cancellationToken);
 }

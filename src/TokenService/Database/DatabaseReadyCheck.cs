@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TokenService.Data;
 
-namespace TokenService.Hosting;
+namespace TokenService.Database;
 
 /// <summary>
 /// Ready means requests can succeed: the service finished preparing its database (<see cref="DatabaseReadiness"/>),

@@ -7,7 +7,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace TokenService.OAuth;
+namespace TokenService.Database;
 
 /// <summary>
 /// "<c>?revoke_tokens=true</c> also revokes every token issued to that client" (CONTRACT §2), without a gap. A

@@ -1,12 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 
-namespace TokenService.Hosting;
+namespace TokenService.Database;
 
 /// <summary>
 /// Moves SQLite's WAL checkpoints off the group-commit writer. By default the connection whose commit takes the WAL
 /// past 1,000 pages copies them into the database file and syncs it before its commit returns: under steady issuance
 /// that was the writer, many times a second, and every request waiting for a commit waited for the copy too (the tail
-/// latency of token issuance). The writer now skips automatic checkpoints (<see cref="OAuth.TokenInsertBatcher"/>);
+/// latency of token issuance). The writer now skips automatic checkpoints (<see cref="Database.TokenInsertBatcher"/>);
 /// here, every 100 ms, a passive checkpoint copies what it can while the writer goes on, and once the WAL holds more
 /// than <see cref="RestartAfterPages"/> pages a second one runs between two commits (in the writers' line), so
 /// that the next commit starts the WAL over and it stays bounded. Durability is unchanged: commits still sync the WAL.

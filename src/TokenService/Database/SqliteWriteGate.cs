@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace TokenService.Hosting;
+namespace TokenService.Database;
 
 /// <summary>
 /// SQLite admits one writer at a time, and Microsoft.Data.Sqlite answers a busy database by sleeping and retrying —

@@ -6,7 +6,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
 using TokenService.Data.Entities;
 
-namespace TokenService.OAuth;
+namespace TokenService.Database;
 
 /// <summary>
 /// Group commit for new tokens: rows issued by concurrent requests are inserted together, in one transaction, by one
@@ -36,7 +36,7 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
     /// <summary>
     /// Completes once the token's row — and its audit event, in the same transaction — is committed; throws if it
     /// could not be. <paramref name="verifiedSecretHash"/> is the stored hash the client's secret was verified against
-    /// for this token (none for a public client): see <see cref="OAuth.ReplacedSecrets"/>.
+    /// for this token (none for a public client): see <see cref="Database.ReplacedSecrets"/>.
     /// </summary>
     public Task InsertAsync(OpenIddictEntityFrameworkCoreToken token, string? applicationId, AuditEvent? audit = null, string? verifiedSecretHash = null)
     {
@@ -120,14 +120,14 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
         var audits = batch.Where(static p => p.Audit is not null).Select(static p => p.Audit!).ToList();
 
         // SQLite has one writer: this process's writers wait in one line rather than in SQLite's busy-sleep.
-        var gate = scope.ServiceProvider.GetService<Hosting.SqliteWriteGate>();
+        var gate = scope.ServiceProvider.GetService<Database.SqliteWriteGate>();
         using var turn = gate is null ? default : await gate.EnterAsync();
         await db.Database.OpenConnectionAsync();
         try
         {
             if (gate is not null)
             {
-                // Checkpoints are the background checkpointer's (Hosting.SqliteCheckpointer), not this writer's. Writers
+                // Checkpoints are the background checkpointer's (Database.SqliteCheckpointer), not this writer's. Writers
                 // outside the line (ExecuteUpdate, explicit transactions) hold the lock briefly: SQLite's own busy
                 // handler waits for them in steps of milliseconds, where Microsoft.Data.Sqlite's retry sleeps 150 ms.
                 await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=0; PRAGMA busy_timeout=5000;");

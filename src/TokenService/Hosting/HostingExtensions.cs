@@ -3,6 +3,9 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using TokenService.Callers;
 using TokenService.Data;
+using TokenService.Tenants;
+using TokenService.Database;
+using TokenService.Api;
 
 namespace TokenService.Hosting;
 

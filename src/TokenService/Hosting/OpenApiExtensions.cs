@@ -1,6 +1,7 @@
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 using TokenService.Callers;
+using TokenService.Api;
 
 namespace TokenService.Hosting;
 

@@ -5,6 +5,8 @@ using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.Options;
 using TokenService.Users;
+using TokenService.Principals;
+using TokenService.Api;
 
 namespace TokenService.Management;
 

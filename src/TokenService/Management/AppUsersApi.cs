@@ -1,5 +1,7 @@
 using TokenService.Callers;
 using TokenService.Users;
+using TokenService.Principals;
+using TokenService.Api;
 
 namespace TokenService.Management;
 

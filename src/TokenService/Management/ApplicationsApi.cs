@@ -4,6 +4,10 @@ using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.OAuth;
+using TokenService.Tokens;
+using TokenService.Tenants;
+using TokenService.Principals;
+using TokenService.Api;
 
 namespace TokenService.Management;
 
@@ -26,7 +30,7 @@ public static class ApplicationsApi
     }
 
     internal static Task<IResult> CreateAsync(
-        string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, Tenants tenants,
+        string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, TenantOperations tenants,
         CancellationToken cancellationToken) =>
         OrganizationsApi.CreateNamedAsync(org, body, caller, db, "Application",
             (o, name) => db.Applications.AnyAsync(a => a.OrganizationId == o.Id && a.Name == name, cancellationToken),
@@ -62,7 +66,7 @@ public static class ApplicationsApi
 
     internal static async Task<IResult> UpdateAsync(
         string org, string app, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        Audit.AuditLog audits, OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
+        Audit.AuditLog audits, Tokens.SettingsGeneration settings, CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
         if (refusal is not null)
@@ -101,7 +105,7 @@ public static class ApplicationsApi
     }
 
     internal static async Task<IResult> DeleteAsync(
-        string org, string app, Caller caller, TokenServiceDbContext db, Tenants tenants, CancellationToken cancellationToken)
+        string org, string app, Caller caller, TokenServiceDbContext db, TenantOperations tenants, CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
         if (refusal is not null)
@@ -132,7 +136,7 @@ public static class ApplicationsApi
 
         var revoke = revoke_tokens ?? false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var secret = await clients.RegenerateSecretAsync(application!.ClientId, revoke, cancellationToken);
+        var secret = await clients.RegenerateSecretAsync(application!.ClientId, application.OrganizationId, revoke, cancellationToken);
         application.SecretIssuedAt = clock.GetUtcNow();
         db.AuditEvents.Add(audits.Create(Audit.AuditKinds.CredentialsRegenerated, application.OrganizationId, "client:" + application.ClientId,
             revoke ? "tokens revoked" : null));
@@ -146,7 +150,7 @@ public static class ApplicationsApi
         string org, string app, Caller caller, TokenServiceDbContext db, ClientRegistry clients, CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync([application!.ClientId, application.PublicClientId], cancellationToken)));
+        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync(application!.OrganizationId, [application.ClientId, application.PublicClientId], cancellationToken)));
     }
 
     /// <summary>Powers first (403 before 404), then the lookup; see <see cref="OrganizationsApi.FindAsync"/>.</summary>

@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using TokenService.Callers;
 using TokenService.Data;
+using TokenService.Principals;
+using TokenService.Api;
 
 namespace TokenService.Management;
 

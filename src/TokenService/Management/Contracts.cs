@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TokenService.Api;
 
 namespace TokenService.Management;
 
@@ -30,36 +31,12 @@ public sealed record OrganizationResponse(
     [property: JsonPropertyName("created")] DateTimeOffset Created,
     [property: JsonPropertyName("modified")] DateTimeOffset Modified);
 
-/// <summary>A new organization, with its org client's secret (shown this once) and its sandbox app.</summary>
-public sealed record OrganizationCreatedResponse(
-    [property: JsonPropertyName("uuid")] Guid Uuid,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("client_id")] string ClientId,
-    [property: JsonPropertyName("client_secret")] string ClientSecret,
-    [property: JsonPropertyName("accesstokenttl")] long? AccessTokenTtl,
-    [property: JsonPropertyName("created")] DateTimeOffset Created,
-    [property: JsonPropertyName("modified")] DateTimeOffset Modified,
-    [property: JsonPropertyName("sandbox")] ApplicationCreatedResponse Sandbox,
-    [property: JsonPropertyName("owner"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Users.AdminUserResponse? Owner = null);
-
 /// <summary>An application as stored.</summary>
 public sealed record ApplicationResponse(
     [property: JsonPropertyName("uuid")] Guid Uuid,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("org")] string Org,
     [property: JsonPropertyName("client_id")] string ClientId,
-    [property: JsonPropertyName("accesstokenttl")] long? AccessTokenTtl,
-    [property: JsonPropertyName("secured")] bool Secured,
-    [property: JsonPropertyName("created")] DateTimeOffset Created,
-    [property: JsonPropertyName("modified")] DateTimeOffset Modified);
-
-/// <summary>A new application, with its app client's secret (shown this once).</summary>
-public sealed record ApplicationCreatedResponse(
-    [property: JsonPropertyName("uuid")] Guid Uuid,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("org")] string Org,
-    [property: JsonPropertyName("client_id")] string ClientId,
-    [property: JsonPropertyName("client_secret")] string ClientSecret,
     [property: JsonPropertyName("accesstokenttl")] long? AccessTokenTtl,
     [property: JsonPropertyName("secured")] bool Secured,
     [property: JsonPropertyName("created")] DateTimeOffset Created,
@@ -72,19 +49,5 @@ public sealed record CredentialsResponse(
     [property: JsonPropertyName("client_secret"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClientSecret = null,
     [property: JsonPropertyName("tokens_revoked"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? TokensRevoked = null);
 
-/// <summary>A resource-server credential: the secret only in the response that created it.</summary>
-public sealed record ResourceServerResponse(
-    [property: JsonPropertyName("uuid")] Guid Uuid,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("org")] string Org,
-    [property: JsonPropertyName("client_id")] string ClientId,
-    [property: JsonPropertyName("created")] DateTimeOffset Created,
-    [property: JsonPropertyName("client_secret"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClientSecret = null);
-
 /// <summary>Result of a bulk revocation.</summary>
 public sealed record RevokedResponse([property: JsonPropertyName("revoked")] long Revoked);
-
-/// <summary>One page of a list; pass <c>cursor</c> back to get the next one (null on the last page).</summary>
-public sealed record Page<T>(
-    [property: JsonPropertyName("items")] IReadOnlyList<T> Items,
-    [property: JsonPropertyName("cursor")] string? Cursor);

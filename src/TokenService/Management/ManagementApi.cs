@@ -1,5 +1,4 @@
 using TokenService.Callers;
-using TokenService.Compat;
 
 namespace TokenService.Management;
 
@@ -9,7 +8,7 @@ public static class ManagementApi
     public static IHostApplicationBuilder AddTokenServiceManagement(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddScoped<Tenants>();
+        builder.Services.AddScoped<Tenants.TenantOperations>();
         builder.Services.AddScoped<Users.AppUserOperations>();
         return builder;
     }
@@ -23,7 +22,6 @@ public static class ManagementApi
         management.MapAppUsers();
         management.MapAdminUsers();
         management.MapAudit();
-        endpoints.MapUsergridApplications();
         return endpoints;
     }
 }

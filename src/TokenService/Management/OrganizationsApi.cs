@@ -6,6 +6,10 @@ using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.OAuth;
 using TokenService.Options;
+using TokenService.Tokens;
+using TokenService.Tenants;
+using TokenService.Principals;
+using TokenService.Api;
 
 namespace TokenService.Management;
 
@@ -28,7 +32,7 @@ public static class OrganizationsApi
     }
 
     internal static async Task<IResult> CreateAsync(
-        CreateOrganizationRequest? body, Caller caller, Tenants tenants, TokenServiceDbContext db, Users.UserAccounts users,
+        CreateOrganizationRequest? body, Caller caller, TenantOperations tenants, TokenServiceDbContext db, Users.UserAccounts users,
         IOptions<RegistrationOptions> registration, CancellationToken cancellationToken)
     {
         if (caller.Type != PrincipalType.Superuser && !registration.Value.Open)
@@ -101,7 +105,7 @@ public static class OrganizationsApi
 
     internal static async Task<IResult> UpdateAsync(
         string org, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        Audit.AuditLog audits, OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
+        Audit.AuditLog audits, Tokens.SettingsGeneration settings, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -135,7 +139,7 @@ public static class OrganizationsApi
     }
 
     internal static async Task<IResult> DeleteAsync(
-        string org, Caller caller, TokenServiceDbContext db, Tenants tenants, CancellationToken cancellationToken)
+        string org, Caller caller, TokenServiceDbContext db, TenantOperations tenants, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -165,7 +169,7 @@ public static class OrganizationsApi
 
         var revoke = revoke_tokens ?? false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var secret = await clients.RegenerateSecretAsync(organization!.ClientId, revoke, cancellationToken);
+        var secret = await clients.RegenerateSecretAsync(organization!.ClientId, organization.Id, revoke, cancellationToken);
         organization.SecretIssuedAt = clock.GetUtcNow();
         db.AuditEvents.Add(audits.Create(Audit.AuditKinds.CredentialsRegenerated, organization.Id, "client:" + organization.ClientId,
             revoke ? "tokens revoked" : null));
@@ -179,7 +183,7 @@ public static class OrganizationsApi
         string org, Caller caller, TokenServiceDbContext db, ClientRegistry clients, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync([organization!.ClientId], cancellationToken)));
+        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync(organization!.Id, [organization.ClientId], cancellationToken)));
     }
 
     /// <summary>

@@ -1,6 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using TokenService.Callers;
 using TokenService.Data;
+using TokenService.Tenants;
+using TokenService.Principals;
+using TokenService.Api;
 
 namespace TokenService.Management;
 
@@ -18,7 +21,7 @@ public static class ResourceServersApi
     }
 
     internal static Task<IResult> CreateAsync(
-        string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, Tenants tenants,
+        string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, TenantOperations tenants,
         CancellationToken cancellationToken) =>
         OrganizationsApi.CreateNamedAsync(org, body, caller, db, "Resource server",
             (o, name) => db.ResourceServers.AnyAsync(r => r.OrganizationId == o.Id && r.Name == name, cancellationToken),
@@ -47,8 +50,8 @@ public static class ResourceServersApi
     }
 
     internal static async Task<IResult> DeleteAsync(
-        string org, string name, Caller caller, TokenServiceDbContext db, OAuth.ClientRegistry clients,
-        OAuth.SettingsGeneration settings, CancellationToken cancellationToken)
+        string org, string name, Caller caller, TokenServiceDbContext db, Tokens.ClientRegistry clients,
+        Tokens.SettingsGeneration settings, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await OrganizationsApi.FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -63,7 +66,7 @@ public static class ResourceServersApi
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await clients.DeleteAsync(server.ClientId, cancellationToken);
+        await clients.DeleteAsync(server.ClientId, server.OrganizationId, cancellationToken);
         db.ResourceServers.Remove(server);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -5,10 +5,11 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using TokenService.Audit;
+using TokenService.Security;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
-namespace TokenService.Security;
+namespace TokenService.OAuth;
 
 /// <summary>
 /// Brute-force protection on OpenIddict's endpoints (<c>/token</c>, <c>/introspect</c>, <c>/revoke</c>, and the
@@ -19,9 +20,6 @@ namespace TokenService.Security;
 public static class BruteForceHandlers
 {
     private const string RetryAfterProperty = "TokenService:RetryAfter";
-
-    /// <summary>The error code of a refusal: RFC 6749's code for "try again later".</summary>
-    public const string Error = "temporarily_unavailable";
 
     public static IEnumerable<OpenIddictServerHandlerDescriptor> Descriptors { get; } =
     [
@@ -62,44 +60,15 @@ public static class BruteForceHandlers
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
-    /// <summary>A wait in the whole seconds of a <c>Retry-After</c> header, never 0.</summary>
-    public static long WholeSeconds(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
-
-    /// <summary>The error description of a brute-force refusal.</summary>
-    public static string Refusal(long seconds) =>
-        string.Create(CultureInfo.InvariantCulture, $"Too many failed attempts: retry after {seconds} seconds.");
-
-    /// <summary>
-    /// A failed authentication, wherever it happened: counted against the identity and the address, and audited
-    /// under the organization of the client that was tried. Never cancelled by the request: a client that hangs up
-    /// right after a wrong guess must not take it out of the count or the log.
-    /// </summary>
-    public static async Task RecordFailureAsync(FailedAttempts attempts, AuditLog audits, string identity, IPAddress? address,
-        string? clientId, string actor, string detail)
-    {
-        ArgumentNullException.ThrowIfNull(attempts);
-        ArgumentNullException.ThrowIfNull(audits);
-        await attempts.RecordFailureAsync(identity, address);
-        await audits.RecordAsync(AuditKinds.AuthenticationFailed, await audits.OrganizationOfClientAsync(clientId, CancellationToken.None),
-            actor, detail, actor: actor);
-    }
-
-    /// <summary>The identity a failed client authentication counts against.</summary>
-    public static string ClientIdentity(string? clientId) => "client\n" + clientId;
-
-    /// <summary>The identity a failed password counts against: usernames are unique within the client's scope.</summary>
-    public static string UserIdentity(string? clientId, string? username) =>
-        "user\n" + clientId + "\n" + username?.ToUpperInvariant();
-
     private static IPAddress? Address(BaseContext context) =>
         context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress;
 
     private static IEnumerable<string> Identities(OpenIddictRequest request)
     {
-        yield return ClientIdentity(request.ClientId);
+        yield return BruteForce.ClientIdentity(request.ClientId);
         if (request.IsPasswordGrantType())
         {
-            yield return UserIdentity(request.ClientId, request.Username);
+            yield return BruteForce.UserIdentity(request.ClientId, request.Username);
         }
     }
 
@@ -117,9 +86,9 @@ public static class BruteForceHandlers
                 : attempts.RetryAfter(address);
             if (wait is { } retryAfter)
             {
-                var seconds = WholeSeconds(retryAfter);
+                var seconds = BruteForce.WholeSeconds(retryAfter);
                 context.Transaction.Properties[RetryAfterProperty] = seconds;
-                context.Reject(Error, Refusal(seconds));
+                context.Reject(BruteForce.Error, BruteForce.Refusal(seconds));
             }
 
             return default;
@@ -153,7 +122,7 @@ public static class BruteForceHandlers
     {
         ArgumentNullException.ThrowIfNull(context);
         context.Transaction.Properties[RetryAfterProperty] = 1L;
-        context.Reject(Error, RequestBudgets.CredentialRefusal(perSecond));
+        context.Reject(BruteForce.Error, RequestBudgets.CredentialRefusal(perSecond));
     }
 
     /// <summary>Counts every failed client authentication and password; a success clears its own counter.</summary>
@@ -173,14 +142,15 @@ public static class BruteForceHandlers
 
             // Resolved only when there is something to record: successful requests must not pay for it.
             AuditLog Audits() => context.Transaction.GetHttpRequest()!.HttpContext.RequestServices.GetRequiredService<AuditLog>();
+            Callers.ClientDirectory Directory() => context.Transaction.GetHttpRequest()!.HttpContext.RequestServices.GetRequiredService<Callers.ClientDirectory>();
             switch (context.Transaction.Response?.Error)
             {
                 case Errors.InvalidClient:
-                    await RecordFailureAsync(attempts, Audits(), ClientIdentity(request.ClientId), address, request.ClientId,
+                    await Callers.FailedAuthentication.RecordAsync(attempts, Audits(), Directory(), BruteForce.ClientIdentity(request.ClientId), address, request.ClientId,
                         "client:" + request.ClientId, "client authentication failed");
                     break;
                 case Errors.InvalidGrant when request.IsPasswordGrantType():
-                    await RecordFailureAsync(attempts, Audits(), UserIdentity(request.ClientId, request.Username), address, request.ClientId,
+                    await Callers.FailedAuthentication.RecordAsync(attempts, Audits(), Directory(), BruteForce.UserIdentity(request.ClientId, request.Username), address, request.ClientId,
                         "user:" + request.Username, "password grant refused");
                     break;
                 case null when context.Transaction.EndpointType == OpenIddictServerEndpointType.Token:

@@ -8,32 +8,13 @@ namespace TokenService.OAuth;
 /// Makes an access token live exactly the lifetime the TTL policy granted, to the millisecond (Usergrid clients compute
 /// expiry from the <c>ttl</c> they asked for). OpenIddict keeps token dates in whole seconds (<c>iat</c>/<c>exp</c>):
 /// its <c>exp</c> is rounded up to the next second so that its own check never refuses early, the exact instant travels
-/// in the token's payload (<see cref="ExpiresAtClaim"/>), and every reader refuses the token from that instant:
+/// in the token's payload (<see cref="Tokens.TokenClaims.ExpiresAtClaim"/>), and every reader refuses the token from that instant:
 /// introspection (<see cref="RefuseAtExactExpiry"/>, cached or not) and bearer tokens on every path and in the access
 /// check (the credential resolver, as <c>expired_token</c>).
 /// </summary>
 public static class ExactLifetime
 {
     private const string Key = "TokenService:AccessTokenLifetime";
-
-    /// <summary>The exact expiry (Unix milliseconds) in an access token's payload: no secret, no tenant name.</summary>
-    public const string ExpiresAtClaim = "ts_exp_ms";
-
-    /// <summary>The exact expiry (Unix milliseconds) a token's principal carries, if any.</summary>
-    public static long? ExactExpiry(System.Security.Claims.ClaimsPrincipal principal)
-    {
-        ArgumentNullException.ThrowIfNull(principal);
-        return principal.GetClaim(ExpiresAtClaim) is { } value &&
-               long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var expiresAt)
-            ? expiresAt
-            : null;
-    }
-
-    /// <summary>Whether the exact lifetime of the token <paramref name="principal"/> was read from has ended at <paramref name="now"/>.</summary>
-    public static bool HasEnded(System.Security.Claims.ClaimsPrincipal principal, DateTimeOffset now)
-    {
-        return ExactExpiry(principal) is { } expiresAt && now.ToUnixTimeMilliseconds() >= expiresAt;
-    }
 
     /// <summary>Records the lifetime a grant decided; <c>null</c> means the token never expires.</summary>
     public static void Grant(OpenIddictServerTransaction transaction, TimeSpan? lifetime)
@@ -67,7 +48,7 @@ public static class ExactLifetime
                 var exact = (now + lifetime).ToUnixTimeMilliseconds();
                 principal.SetExpirationDate(DateTimeOffset.FromUnixTimeSeconds((long)Math.Ceiling(exact / 1000.0)));
                 // This principal is the access token's own (its claims already chosen by destination): all of it is written.
-                principal.SetClaim(ExpiresAtClaim, exact.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                principal.SetClaim(Tokens.TokenClaims.ExpiresAtClaim, exact.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
             return default;
@@ -90,7 +71,7 @@ public static class ExactLifetime
         public ValueTask HandleAsync(ValidateTokenContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
-            if (context.Principal is { } principal && HasEnded(principal, context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow))
+            if (context.Principal is { } principal && Tokens.TokenClaims.HasEnded(principal, context.Options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow))
             {
                 context.Reject(OpenIddictConstants.Errors.InvalidToken, "The specified token is no longer valid.");
             }

@@ -2,10 +2,11 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using Microsoft.AspNetCore;
 using TokenService.Callers;
-using TokenService.Compat;
 using TokenService.Users;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
+using TokenService.Tokens;
+using TokenService.Principals;
 
 namespace TokenService.OAuth;
 
@@ -21,7 +22,7 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets bud
 
     private const string IssuedTo = "TokenService:IssuedTo";
 
-    /// <summary>Who the token of this transaction was issued to, for response decorations (Usergrid's shapes).</summary>
+    /// <summary>Who the token of this transaction was issued to (for the Usergrid paths' tenant rule and response shapes).</summary>
     public static Caller? IssuedToOf(OpenIddictServerTransaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
@@ -32,20 +33,12 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets bud
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(caller);
-        if (context.Transaction.GetHttpRequest()?.HttpContext.Features.Get<UsergridTokenRequest>() is { Org: { } org } path &&
-            (caller.Org != org || caller.App is { } app && app != path.App))
-        {
-            // On /{org}/{app}/token, credentials of another tenant get nothing, even though they are valid.
-            context.Reject(Errors.InvalidGrant, "These credentials belong to another organization or application.");
-            return;
-        }
-
         // A user who proved a password or a refresh token is an authenticated caller: charged to the user's budget
         // (clients were charged when their secret was accepted).
         if (caller.Type is PrincipalType.AppUser or PrincipalType.AdminUser &&
             context.Transaction.GetHttpRequest()?.HttpContext is { } http && !budgets.TryTakeForCredential(http, caller.Subject))
         {
-            Security.BruteForceHandlers.RefuseOverBudget(context, limits.CurrentValue.CredentialPerSecond);
+            OAuth.BruteForceHandlers.RefuseOverBudget(context, limits.CurrentValue.CredentialPerSecond);
             return;
         }
 

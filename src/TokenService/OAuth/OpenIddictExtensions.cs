@@ -3,6 +3,8 @@ using OpenIddict.Server;
 using TokenService.Data;
 using TokenService.OAuth.Lean;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using TokenService.Tokens;
+using TokenService.Database;
 
 namespace TokenService.OAuth;
 
@@ -91,7 +93,7 @@ public static class OpenIddictExtensions
                 // Lifetimes come from the TTL policy on every principal; a principal without one never expires.
                 options.SetAccessTokenLifetime(null);
 
-                foreach (var descriptor in Security.BruteForceHandlers.Descriptors)
+                foreach (var descriptor in OAuth.BruteForceHandlers.Descriptors)
                 {
                     options.AddEventHandler(descriptor);
                 }
@@ -99,7 +101,6 @@ public static class OpenIddictExtensions
                 options.AddEventHandler(ClientCredentialsGrant.Descriptor);
                 options.AddEventHandler(PasswordGrant.Descriptor);
                 options.AddEventHandler(RefreshTokenGrant.Descriptor);
-                options.AddEventHandler(Compat.UsergridTokenResponse.Descriptor);
                 options.AddEventHandler(RefuseMalformedTokens.Descriptor);
                 options.AddEventHandler(IssuerEndpoints.Descriptor);
                 options.AddEventHandler(ValidatedTokenCaching.UseCachedToken.Descriptor);
@@ -112,7 +113,7 @@ public static class OpenIddictExtensions
                 options.AddEventHandler(IntrospectionClaims.Descriptor);
                 options.RemoveEventHandler(OpenIddictServerHandlers.Revocation.ValidateAuthorizedParty.Descriptor);
                 options.AddEventHandler(TenantScopedRevocation.Descriptor);
-                options.AddEventHandler(Audit.RecordRevocation.Descriptor);
+                options.AddEventHandler(OAuth.RecordRevocation.Descriptor);
 
                 // The only client authentication methods the service supports, and so the only ones advertised.
                 options.Configure(o =>

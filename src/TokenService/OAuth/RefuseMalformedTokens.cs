@@ -1,6 +1,7 @@
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
+using TokenService.Tokens;
 
 namespace TokenService.OAuth;
 

@@ -1,8 +1,9 @@
+using TokenService.Audit;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
-namespace TokenService.Audit;
+namespace TokenService.OAuth;
 
 /// <summary>
 /// The audit event of a revocation at <c>/revoke</c>, raised once OpenIddict revoked the token: the token's own
@@ -25,7 +26,7 @@ public sealed class RecordRevocation(AuditLog audits) : IOpenIddictServerHandler
             return;
         }
 
-        await audits.RecordAsync(AuditKinds.TokenRevoked, OAuth.TokenClaims.ReadScope(token).OrgId,
+        await audits.RecordAsync(AuditKinds.TokenRevoked, Tokens.TokenClaims.ReadScope(token).OrgId,
             "token:" + token.GetTokenId(), $"of {token.GetClaim(OpenIddictConstants.Claims.Subject)}");
     }
 }

@@ -3,6 +3,8 @@ using OpenIddict.Server;
 using TokenService.Callers;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
+using TokenService.Tokens;
+using TokenService.Principals;
 
 namespace TokenService.OAuth;
 
@@ -96,10 +98,6 @@ internal static class TokenAccess
         }
 
         return token.HasPresenter(clientId) ||
-               CallerReaches(clientId, await directory.FindAsync(clientId, cancellationToken), token.GetPresenters(), TokenClaims.ReadScope(token));
+               Powers.CanSeeToken(clientId, await directory.FindAsync(clientId, cancellationToken), token.GetPresenters(), TokenClaims.ReadScope(token));
     }
-
-    /// <summary>The rule itself: the client that obtained the token, or a caller whose powers reach its tenant.</summary>
-    public static bool CallerReaches(string clientId, Caller? caller, IEnumerable<string> presenters, TokenScope scope) =>
-        presenters.Contains(clientId, StringComparer.Ordinal) || caller is not null && Powers.CanReachToken(caller, scope);
 }

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace TokenService.Callers;
+namespace TokenService.Principals;
 
 /// <summary>Kinds of principal. The first four are carried by tokens and reported as <c>principal_type</c>.</summary>
 public enum PrincipalType
@@ -15,8 +15,8 @@ public enum PrincipalType
 }
 
 /// <summary>
-/// Who is calling, resolved once per request from whatever credential it carried
-/// (see <see cref="CredentialResolver"/>); every rule about powers reads this and nothing else.
+/// Who is calling, resolved once per request from whatever credential it carried (by the callers room, through
+/// <see cref="ICallerResolution"/>); every rule about powers reads this and nothing else.
 /// </summary>
 /// <param name="Type">The kind of principal.</param>
 /// <param name="Subject">Client id or user id; empty for a guest.</param>
@@ -46,13 +46,23 @@ public sealed record Caller(
     /// <summary>
     /// Lets minimal-API handlers take the resolved caller as a parameter. Binding runs before endpoint
     /// filters, so both share one resolution per request; a failed one never reaches the handler
-    /// because <see cref="CallerExtensions.RequireCaller{TBuilder}"/> answers it first.
+    /// because the endpoint filter that requires a caller answers it first.
     /// </summary>
     public static async ValueTask<Caller?> BindAsync(HttpContext context, ParameterInfo parameter)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return (await CallerExtensions.ResolveOnceAsync(context)).Caller ?? Guest;
+        return await context.RequestServices.GetRequiredService<ICallerResolution>().CallerOfAsync(context);
     }
+}
+
+/// <summary>
+/// Resolves the caller of a request once, whatever asks first. Defined here, beside <see cref="Caller"/>, so that
+/// anything may take a caller; implemented by the room that understands credentials.
+/// </summary>
+public interface ICallerResolution
+{
+    /// <summary>The request's caller (<see cref="Caller.Guest"/> when it carried no credential or a failed one).</summary>
+    ValueTask<Caller> CallerOfAsync(HttpContext context);
 }
 
 /// <summary>An organization an admin user administers.</summary>

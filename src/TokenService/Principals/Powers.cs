@@ -1,4 +1,4 @@
-namespace TokenService.Callers;
+namespace TokenService.Principals;
 
 /// <summary>
 /// The one answer to "may this caller act on this org / app / token?". Management endpoints,
@@ -88,6 +88,13 @@ public static class Powers
             _ => false,
         };
     }
+
+    /// <summary>
+    /// See (introspect) or revoke a token, as the protocol endpoints ask: the client that obtained it (its presenter),
+    /// or a caller whose powers reach its tenant (<see cref="CanReachToken"/>).
+    /// </summary>
+    public static bool CanSeeToken(string clientId, Caller? caller, IEnumerable<string> presenters, TokenScope scope) =>
+        presenters.Contains(clientId, StringComparer.Ordinal) || caller is not null && CanReachToken(caller, scope);
 
     private static bool IsSelf(Caller caller, string org, string app, Guid userId)
     {

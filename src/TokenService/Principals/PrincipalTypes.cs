@@ -1,4 +1,4 @@
-namespace TokenService.Callers;
+namespace TokenService.Principals;
 
 /// <summary>The wire names of principal types, as tokens carry them and introspection reports them.</summary>
 public static class PrincipalTypes

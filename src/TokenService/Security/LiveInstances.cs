@@ -9,7 +9,7 @@ namespace TokenService.Security;
 /// divisor of every deployment-wide budget (<see cref="RequestBudgets"/>). An instance that stops beating is
 /// forgotten after <see cref="Expiry"/>; until then the others keep the smaller share, which errs on the safe side.
 /// </summary>
-public sealed partial class LiveInstances(IServiceScopeFactory scopes, TimeProvider clock, Hosting.DatabaseReadiness readiness,
+public sealed partial class LiveInstances(IServiceScopeFactory scopes, TimeProvider clock, Database.DatabaseReadiness readiness,
     ILogger<LiveInstances> logger) : BackgroundService
 {
     /// <summary>Time between heartbeats.</summary>

@@ -162,7 +162,7 @@ public sealed class RequestBudgets(IOptionsMonitor<RateLimitOptions> options, Li
     {
         response.StatusCode = StatusCodes.Status429TooManyRequests;
         response.Headers.RetryAfter = RetryAfterSeconds;
-        return response.WriteAsJsonAsync(new Callers.ApiError(BruteForceHandlers.Error, description));
+        return response.WriteAsJsonAsync(new Api.ApiError(BruteForce.Error, description));
     }
 
     /// <summary>The description of a refusal for a credential past its budget.</summary>

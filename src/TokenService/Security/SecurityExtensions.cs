@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using TokenService.Callers;
 using TokenService.Options;
+using TokenService.Api;
 
 namespace TokenService.Security;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace TokenService.Management;
+namespace TokenService.Tenants;
 
 /// <summary>The naming rules of organizations, applications and resource servers.</summary>
 public static partial class Names

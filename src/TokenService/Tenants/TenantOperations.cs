@@ -3,14 +3,15 @@ using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.OAuth;
+using TokenService.Tokens;
 
-namespace TokenService.Management;
+namespace TokenService.Tenants;
 
 /// <summary>
 /// Creates and removes organizations, applications and resource servers together with their OpenIddict
 /// clients, in one transaction each, so a tenant never exists without its client or the other way round.
 /// </summary>
-public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock, OAuth.SettingsGeneration settings, OAuth.TokenGeneration tokens)
+public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock, Tokens.SettingsGeneration settings, Tokens.TokenGeneration tokens)
 {
     /// <summary>Creates an organization, its sandbox app and, when <paramref name="owner"/> is given, its first admin user.</summary>
     public async Task<OrganizationCreatedResponse> CreateOrganizationAsync(
@@ -72,8 +73,8 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Us
     {
         ArgumentNullException.ThrowIfNull(app);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await clients.DeleteAsync(app.ClientId, cancellationToken);
-        await clients.DeleteAsync(app.PublicClientId, cancellationToken);
+        await clients.DeleteAsync(app.ClientId, app.OrganizationId, cancellationToken);
+        await clients.DeleteAsync(app.PublicClientId, app.OrganizationId, cancellationToken);
         db.Applications.Remove(app);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -93,7 +94,7 @@ public sealed class Tenants(TokenServiceDbContext db, ClientRegistry clients, Us
         clientIds.Add(org.ClientId);
         foreach (var clientId in clientIds)
         {
-            await clients.DeleteAsync(clientId, cancellationToken);
+            await clients.DeleteAsync(clientId, org.Id, cancellationToken);
         }
 
         db.Organizations.Remove(org);

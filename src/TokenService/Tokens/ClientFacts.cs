@@ -4,7 +4,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace TokenService.OAuth.Lean;
+namespace TokenService.Tokens;
 
 /// <summary>
 /// What the lean path needs to know of a client to accept its secret: the stored hash (never the secret) and what

@@ -3,8 +3,9 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using TokenService.Callers;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using TokenService.Database;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>What a kind of client may do at the protocol endpoints.</summary>
 public enum ClientKind
@@ -36,7 +37,7 @@ public enum ClientKind
 /// PBKDF2 hash; the plain secret exists only in the response that creates or regenerates it.
 /// </summary>
 public sealed class ClientRegistry(
-    IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, Lean.ClientFactsCache clients, VerifiedSecretCache verified,
+    IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, Tokens.ClientFactsCache clients, VerifiedSecretCache verified,
     Audit.AuditLog audits, SettingsGeneration settings, TokenGeneration tokenGeneration)
 {
     /// <summary>Registers a client with a fresh id of the given prefix and a fresh secret.</summary>
@@ -72,7 +73,7 @@ public sealed class ClientRegistry(
     /// With <paramref name="revokeTokens"/>, every token issued to the client is revoked too.
     /// </summary>
     public async Task<string> RegenerateSecretAsync(
-        string clientId, bool revokeTokens, CancellationToken cancellationToken = default)
+        string clientId, Guid organizationId, bool revokeTokens, CancellationToken cancellationToken = default)
     {
         var application = await applications.FindByClientIdAsync(clientId, cancellationToken)
             ?? throw new InvalidOperationException($"Client {clientId} is not registered.");
@@ -81,7 +82,7 @@ public sealed class ClientRegistry(
         await applications.UpdateAsync(application, secret, cancellationToken);
         if (revokeTokens)
         {
-            await RevokeClientTokensAsync(application, clientId, cancellationToken);
+            await RevokeClientTokensAsync(application, clientId, organizationId, cancellationToken);
         }
 
         return secret;
@@ -99,8 +100,8 @@ public sealed class ClientRegistry(
         tokenGeneration.Advance();
     }
 
-    /// <summary>Revokes every token issued to the given clients; returns how many were revoked.</summary>
-    public async Task<long> RevokeTokensAsync(IEnumerable<string> clientIds, CancellationToken cancellationToken = default)
+    /// <summary>Revokes every token issued to the given clients of one organization; returns how many were revoked.</summary>
+    public async Task<long> RevokeTokensAsync(Guid organizationId, IEnumerable<string> clientIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientIds);
         long revoked = 0;
@@ -108,7 +109,7 @@ public sealed class ClientRegistry(
         {
             if (await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application)
             {
-                revoked += await RevokeClientTokensAsync(application, clientId, cancellationToken);
+                revoked += await RevokeClientTokensAsync(application, clientId, organizationId, cancellationToken);
             }
         }
 
@@ -116,7 +117,7 @@ public sealed class ClientRegistry(
     }
 
     /// <summary>Revokes a client's tokens and removes the client.</summary>
-    public async Task DeleteAsync(string clientId, CancellationToken cancellationToken = default)
+    public async Task DeleteAsync(string clientId, Guid organizationId, CancellationToken cancellationToken = default)
     {
         var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
         if (application is null)
@@ -124,13 +125,13 @@ public sealed class ClientRegistry(
             return;
         }
 
-        await RevokeClientTokensAsync(application, clientId, cancellationToken);
+        await RevokeClientTokensAsync(application, clientId, organizationId, cancellationToken);
         await applications.DeleteAsync(application, cancellationToken);
     }
 
     /// <summary>
     /// The secret verifier of the management API and the access check. With the lean path and OpenIddict's client
-    /// authentication it shares <see cref="VerifiedSecretCache"/> and <see cref="Lean.ClientFactsCache"/>, so a
+    /// authentication it shares <see cref="VerifiedSecretCache"/> and <see cref="Tokens.ClientFactsCache"/>, so a
     /// rotation takes effect for all of them alike: at once here, within a second on other instances.
     /// </summary>
     public async Task<bool> VerifySecretAsync(string clientId, string secret, CancellationToken cancellationToken = default)
@@ -148,10 +149,10 @@ public sealed class ClientRegistry(
     }
 
     /// <summary>Revokes every token issued to a client and records it, under the client's organization.</summary>
-    private async Task<long> RevokeClientTokensAsync(object application, string clientId, CancellationToken cancellationToken)
+    private async Task<long> RevokeClientTokensAsync(object application, string clientId, Guid organizationId, CancellationToken cancellationToken)
     {
         var revoked = await tokens.RevokeByApplicationIdAsync((await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
-        await audits.RecordAsync(Audit.AuditKinds.TokensRevoked, await audits.OrganizationOfClientAsync(clientId, cancellationToken),
+        await audits.RecordAsync(Audit.AuditKinds.TokensRevoked, organizationId,
             "client:" + clientId, $"{revoked} revoked");
         return revoked;
     }

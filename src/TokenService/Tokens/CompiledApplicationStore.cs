@@ -5,7 +5,7 @@ using OpenIddict.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>
 /// OpenIddict's EF Core application store with the lookup every authenticated request makes — by client id — as a

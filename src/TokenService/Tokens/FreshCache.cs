@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Caching.Memory;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>
 /// A counter that every change made on this instance moves on. A cache entry made from a row read under an older

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>The shape of the opaque reference tokens this service issues.</summary>
 public static class ReferenceTokens

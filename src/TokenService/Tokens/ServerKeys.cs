@@ -8,7 +8,7 @@ using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.Options;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>
 /// Gives OpenIddict keys that are the same on every instance and across restarts: the configured ones

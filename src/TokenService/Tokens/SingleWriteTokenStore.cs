@@ -4,8 +4,9 @@ using Microsoft.Extensions.Options;
 using OpenIddict.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
+using TokenService.Database;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>
 /// OpenIddict's EF Core token store, writing a new token once instead of twice. OpenIddict creates a token's row,

@@ -2,8 +2,9 @@ using System.Security.Claims;
 using OpenIddict.Abstractions;
 using TokenService.Callers;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using TokenService.Principals;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>
 /// The token scope seam: what a token belongs to is stamped here when it is issued and read back here by
@@ -42,7 +43,7 @@ public static class TokenClaims
     public static Caller? ReadCaller(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        if (Callers.PrincipalTypes.FromWire(principal.GetClaim(PrincipalType)) is not { } type)
+        if (Principals.PrincipalTypes.FromWire(principal.GetClaim(PrincipalType)) is not { } type)
         {
             return null;
         }
@@ -68,4 +69,23 @@ public static class TokenClaims
     }
 
     private static Guid? ParseGuid(string? value) => Guid.TryParse(value, out var id) ? id : null;
+
+    /// <summary>The exact expiry (Unix milliseconds) in an access token's payload: no secret, no tenant name.</summary>
+    public const string ExpiresAtClaim = "ts_exp_ms";
+
+    /// <summary>The exact expiry (Unix milliseconds) a token's principal carries, if any.</summary>
+    public static long? ExactExpiry(System.Security.Claims.ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return principal.GetClaim(ExpiresAtClaim) is { } value &&
+               long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var expiresAt)
+            ? expiresAt
+            : null;
+    }
+
+    /// <summary>Whether the exact lifetime of the token <paramref name="principal"/> was read from has ended at <paramref name="now"/>.</summary>
+    public static bool HasEnded(System.Security.Claims.ClaimsPrincipal principal, DateTimeOffset now)
+    {
+        return ExactExpiry(principal) is { } expiresAt && now.ToUnixTimeMilliseconds() >= expiresAt;
+    }
 }

@@ -3,8 +3,9 @@ using OpenIddict.Abstractions;
 using OpenIddict.Validation;
 using TokenService.Callers;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using TokenService.Principals;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>What a presented token turned out to be.</summary>
 public enum TokenState
@@ -40,7 +41,7 @@ public sealed class ValidatedToken
         Caller = TokenClaims.ReadCaller(_principal);
         Scope = TokenClaims.ReadScope(_principal);
         ExpiresAt = _principal.GetExpirationDate();
-        ExactExpiry = ExactLifetime.ExactExpiry(_principal);
+        ExactExpiry = TokenClaims.ExactExpiry(_principal);
         Presenters = [.. _principal.GetPresenters()];
     }
 
@@ -56,7 +57,7 @@ public sealed class ValidatedToken
     /// <summary>The whole-second expiry OpenIddict keeps, <c>null</c> for a token that never expires.</summary>
     public DateTimeOffset? ExpiresAt { get; }
 
-    /// <summary>The exact expiry in Unix milliseconds (<see cref="ExactLifetime"/>).</summary>
+    /// <summary>The exact expiry in Unix milliseconds (<see cref="TokenClaims.ExpiresAtClaim"/>).</summary>
     public long? ExactExpiry { get; }
 
     /// <summary>The caller-independent fields of an active introspection answer, made once per entry by the lean path.</summary>

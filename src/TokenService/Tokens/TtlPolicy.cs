@@ -4,8 +4,9 @@ using Microsoft.Extensions.Options;
 using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Options;
+using TokenService.Principals;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>
 /// The TTL policy seam: turns (principal, app/org setting, requested <c>ttl</c>) into a lifetime or a refusal.

@@ -6,7 +6,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Core;
 using OpenIddict.EntityFrameworkCore.Models;
 
-namespace TokenService.OAuth;
+namespace TokenService.Tokens;
 
 /// <summary>
 /// Remembers secrets that were verified, so a client pays for PBKDF2 (≈2.4 ms) once rather than on every token,
@@ -117,7 +117,7 @@ public sealed class CachingApplicationManager(
 
 /// <summary>
 /// The stored hashes clients' secrets were verified against in this request, by client row id: the token writer
-/// checks them again when it commits the request's tokens (<see cref="ReplacedSecrets"/>).
+/// checks them again when it commits the request's tokens (<see cref="Database.ReplacedSecrets"/>).
 /// </summary>
 public sealed class SecretsVerifiedInRequest
 {

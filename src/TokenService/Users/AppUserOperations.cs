@@ -3,6 +3,8 @@ using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.Management;
+using TokenService.Principals;
+using TokenService.Api;
 
 namespace TokenService.Users;
 

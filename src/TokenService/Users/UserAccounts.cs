@@ -3,6 +3,7 @@ using OpenIddict.Abstractions;
 using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Data.Entities;
+using TokenService.Principals;
 
 namespace TokenService.Users;
 

@@ -4,7 +4,7 @@ using TokenService.Data;
 namespace TokenService.Tests.Data;
 
 /// <summary>
-/// The writer's locking read of clients' rows (OAuth.ReplacedSecrets), per provider, checked offline; SQLite and
+/// The writer's locking read of clients' rows (TokenService.Database.ReplacedSecrets), per provider, checked offline; SQLite and
 /// PostgreSQL also run it for real in the suite.
 /// </summary>
 public sealed class LockingReadTests

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TokenService.Data;
 using TokenService.Hosting;
 using TokenService.Tests.Infrastructure;
+using TokenService.Database;
 
 namespace TokenService.Tests.Data;
 

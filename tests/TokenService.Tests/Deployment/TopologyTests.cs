@@ -342,7 +342,7 @@ public sealed partial class TopologyTests(ITestOutputHelper output)
             // The new secret works at once on every instance; the old one fails at once on the instance that regenerated
             // it and within a second on the others (CONTRACT §2): presented once that second has passed, whoever answers.
             var newAnswer = await TrySendAsync(lb, ledger, HttpMethod.Post, "/token", ServiceClient.Basic(seed.Rotating.ClientId, ledger.RotatingSecret), Form(("grant_type", "client_credentials")));
-            await Task.Delay(TokenService.OAuth.Freshness.Bound, CancellationToken.None);
+            await Task.Delay(TokenService.Tokens.Freshness.Bound, CancellationToken.None);
             var oldAnswer = await TrySendAsync(lb, ledger, HttpMethod.Post, "/token", ServiceClient.Basic(seed.Rotating.ClientId, old), Form(("grant_type", "client_credentials")));
             if (oldAnswer == HttpStatusCode.OK)
             {

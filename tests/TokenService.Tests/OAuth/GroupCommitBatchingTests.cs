@@ -7,6 +7,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
 using TokenService.OAuth;
 using TokenService.Tests.Infrastructure;
+using TokenService.Database;
 
 namespace TokenService.Tests.OAuth;
 

@@ -11,6 +11,7 @@ using TokenService.Data;
 using TokenService.OAuth;
 using TokenService.OAuth.Lean;
 using TokenService.Tests.Infrastructure;
+using TokenService.Tokens;
 
 namespace TokenService.Tests.OAuth;
 

@@ -72,7 +72,7 @@ public sealed class ReplacedSecretsTests
         {
             var application = new OpenIddictEntityFrameworkCoreApplication { ClientSecret = "old-hash", Properties = unreadable };
 
-            TokenService.OAuth.ReplacedSecrets.MarkRegeneration(application, revokeTokens: true);
+            TokenService.Database.ReplacedSecrets.MarkRegeneration(application, revokeTokens: true);
 
             Assert.Contains("tokenservice_revoked_secret_hashes\":[\"", application.Properties, StringComparison.Ordinal);
         }
@@ -83,7 +83,7 @@ public sealed class ReplacedSecretsTests
     {
         var application = new OpenIddictEntityFrameworkCoreApplication { ClientSecret = "old-hash", Properties = "{\"other\":1}" };
 
-        TokenService.OAuth.ReplacedSecrets.MarkRegeneration(application, revokeTokens: false);
+        TokenService.Database.ReplacedSecrets.MarkRegeneration(application, revokeTokens: false);
 
         Assert.Equal("{\"other\":1}", application.Properties);
     }

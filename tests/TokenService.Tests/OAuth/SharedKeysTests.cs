@@ -108,7 +108,7 @@ public sealed class SharedKeysTests
             // the second CONTRACT §2 allows it, and no longer.
             using var regenerate = await a.SendAsync(HttpMethod.Post, $"/management/orgs/{org.Name}/apps/rotating/credentials", ServiceClient.BasicOf(org.Client));
             using var hereToken = await a.RequestTokenAsync(app);
-            second.Clock.Advance(TokenService.OAuth.Freshness.Bound);
+            second.Clock.Advance(TokenService.Tokens.Freshness.Bound);
             using var thereToken = await b.RequestTokenAsync(app);
             using var thereManagement = await b.SendAsync(HttpMethod.Get, $"/management/orgs/{org.Name}/apps/rotating", ServiceClient.BasicOf(app));
 
@@ -135,7 +135,7 @@ public sealed class SharedKeysTests
             using var change = await a.SendAsync(HttpMethod.Put, $"/management/orgs/{org.Name}/apps/timed", ServiceClient.BasicOf(org.Client),
                 new { accesstokenttl = 60_000 });
             var here = (await a.GetTokenResponseAsync(app)).GetProperty("expires_in").GetInt64();
-            second.Clock.Advance(TokenService.OAuth.Freshness.Bound);
+            second.Clock.Advance(TokenService.Tokens.Freshness.Bound);
             var there = (await b.GetTokenResponseAsync(app)).GetProperty("expires_in").GetInt64();
 
             // Assert

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Time.Testing;
 using TokenService.OAuth;
+using TokenService.Tokens;
 
 namespace TokenService.Tests.OAuth;
 

@@ -1,4 +1,5 @@
 using TokenService.OAuth;
+using TokenService.Tokens;
 
 namespace TokenService.Tests.OAuth;
 

@@ -6,6 +6,8 @@ using TokenService.Callers;
 using TokenService.Compat;
 using TokenService.OAuth;
 using TokenService.Security;
+using TokenService.Tokens;
+using TokenService.Principals;
 
 namespace TokenService.Tests.Properties;
 
@@ -76,7 +78,7 @@ public sealed class ParserPropertyTests
     [Fact]
     public void UsergridPathMatching_ValidOrgAndAppNames_AreFound() =>
         Gen.Select(Name, Name)
-            .Where((org, _) => TokenService.Management.Names.IsValidOrganization(org) && org != "management")
+            .Where((org, _) => TokenService.Tenants.Names.IsValidOrganization(org) && org != "management")
             .Sample((org, app) => UsergridTokenPaths.TryMatch(new PathString($"/{org}/{app}/token"), out var o, out var a) && o == org && a == app,
                 iter: Iterations);
 

@@ -10,6 +10,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
 using TokenService.Tests.Infrastructure;
 using Xunit.Abstractions;
+using TokenService.Security;
 
 namespace TokenService.Tests.Security;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using TokenService.Tests.Infrastructure;
+using TokenService.Security;
 
 namespace TokenService.Tests.Security;
 

@@ -10,6 +10,8 @@ using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using TokenService.Callers;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using TokenService.Tokens;
+using TokenService.Principals;
 
 namespace TokenService.OAuth.Lean;
 
@@ -85,7 +87,7 @@ public sealed class AccessTokenMint(IOptionsMonitor<OpenIddictServerOptions> ser
             json.WriteString(Claims.ClientId, clientId);
             if (exact is { } exactMs)
             {
-                json.WriteString(ExactLifetime.ExpiresAtClaim, exactMs.ToString(CultureInfo.InvariantCulture));
+                json.WriteString(TokenClaims.ExpiresAtClaim, exactMs.ToString(CultureInfo.InvariantCulture));
             }
 
             json.WriteString(Claims.Private.TokenId, rowId);

@@ -9,6 +9,10 @@ using OpenIddict.Abstractions;
 using TokenService.Callers;
 using TokenService.Security;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using TokenService.Tokens;
+using TokenService.Principals;
+using TokenService.OAuth;
+using TokenService.Database;
 
 namespace TokenService.OAuth.Lean;
 
@@ -52,8 +56,7 @@ public sealed class LeanProtocolPath(
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Request;
         var handled = false;
-        if (_enabled && HttpMethods.IsPost(request.Method) && !request.QueryString.HasValue && IsPlainForm(request.ContentType) &&
-            context.Features.Get<Compat.UsergridTokenRequest>() is null)
+        if (_enabled && HttpMethods.IsPost(request.Method) && !request.QueryString.HasValue && IsPlainForm(request.ContentType))
         {
             if (request.Path.Equals("/token", StringComparison.Ordinal))
             {
@@ -81,7 +84,7 @@ public sealed class LeanProtocolPath(
         }
 
         var address = context.Connection.RemoteIpAddress;
-        var identity = BruteForceHandlers.ClientIdentity(clientId);
+        var identity = Security.BruteForce.ClientIdentity(clientId);
         if (attempts.RetryAfter(identity, address) is not null ||
             await AuthenticateAsync(context, clientId, secret, Permissions.Endpoints.Token) is not { } client ||
             !client.Permissions.Contains(Permissions.GrantTypes.ClientCredentials) ||
@@ -134,7 +137,7 @@ public sealed class LeanProtocolPath(
             return false;
         }
 
-        if (attempts.RetryAfter(BruteForceHandlers.ClientIdentity(clientId), context.Connection.RemoteIpAddress) is not null ||
+        if (attempts.RetryAfter(Security.BruteForce.ClientIdentity(clientId), context.Connection.RemoteIpAddress) is not null ||
             await AuthenticateAsync(context, clientId, secret, Permissions.Endpoints.Introspection) is null ||
             await FindCallerAsync(context, clientId) is not { } caller ||
             !budgets.TryTakeForCredentialOrLeave(context, clientId))
@@ -152,7 +155,7 @@ public sealed class LeanProtocolPath(
         }
 
         if (read is { State: TokenState.Active, Token: { } active } &&
-            TokenAccess.CallerReaches(clientId, caller, active.Presenters, active.Scope))
+            Powers.CanSeeToken(clientId, caller, active.Presenters, active.Scope))
         {
             if (IntrospectionFields.Of(active) is not { } fields)
             {
@@ -385,6 +388,9 @@ public static class LeanPathExtensions
         return services;
     }
 
-    /// <summary>After the Usergrid paths are recognised, before OpenIddict's authentication middleware.</summary>
+    /// <summary>
+    /// Before OpenIddict's authentication middleware, and before anything rewrites other paths onto <c>/token</c> (the
+    /// Usergrid paths): only requests made to the standard paths themselves are answered here.
+    /// </summary>
     public static IApplicationBuilder UseLeanProtocolPath(this IApplicationBuilder app) => app.UseMiddleware<LeanProtocolPath>();
 }
