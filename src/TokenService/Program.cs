@@ -1,4 +1,5 @@
 using TokenService.Access;
+using TokenService.Audit;
 using TokenService.Callers;
 using TokenService.Compat;
 using TokenService.Database;
@@ -9,6 +10,9 @@ using TokenService.OAuth;
 using TokenService.OAuth.Lean;
 using TokenService.Options;
 using TokenService.Security;
+using TokenService.Tenants;
+using TokenService.Tokens;
+using TokenService.Users;
 
 try
 {
@@ -16,9 +20,12 @@ try
 
     builder.AddTokenServiceOptions();
     builder.AddTokenServiceData();
-    builder.AddTokenServiceOpenIddict();
+    builder.AddTokenServiceAudit();
+    builder.AddTokenServiceTokens();
+    builder.AddTokenServiceUsers();
     builder.AddTokenServiceCallers();
-    builder.AddTokenServiceManagement();
+    builder.AddTokenServiceTenants();
+    builder.AddTokenServiceOpenIddict();
     builder.AddUsergridCompat();
     builder.AddTokenServiceMaintenance();
     builder.AddTokenServiceHosting();

@@ -17,7 +17,6 @@ public static class CallerExtensions
         builder.Services.AddSingleton<ICallerResolution, CallerResolution>();
         builder.Services.AddScoped<BuiltInClients>();
         builder.Services.AddScoped<Database.IStartupRows>(services => services.GetRequiredService<BuiltInClients>());
-        builder.Services.AddScoped<Users.UserAccounts>();
         return builder;
     }
 

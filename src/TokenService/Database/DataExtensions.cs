@@ -34,6 +34,7 @@ public static partial class DataExtensions
             builder.Services.AddHostedService<SqliteCheckpointer>();
         }
 
+        builder.Services.AddSingleton<TokenInsertBatcher>();
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseReadiness>());
         return builder;

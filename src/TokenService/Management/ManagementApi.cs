@@ -5,14 +5,6 @@ namespace TokenService.Management;
 /// <summary>Composes the management API: every endpoint below resolves its caller first.</summary>
 public static class ManagementApi
 {
-    public static IHostApplicationBuilder AddTokenServiceManagement(this IHostApplicationBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddScoped<Tenants.TenantOperations>();
-        builder.Services.AddScoped<Users.AppUserOperations>();
-        return builder;
-    }
-
     public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder endpoints)
     {
         var management = endpoints.MapGroup("/management").RequireCaller();

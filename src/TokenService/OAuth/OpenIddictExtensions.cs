@@ -15,25 +15,8 @@ public static class OpenIddictExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        // OpenIddict takes its clock from DI; tests replace it to move time instead of sleeping.
-        services.AddSingleton(TimeProvider.System);
-        services.AddScoped<ClientRegistry>();
-        services.AddScoped<TtlPolicy>();
-        services.AddSingleton(services => new FreshCache<TtlSetting>(
-            services.GetRequiredService<SettingsGeneration>(), services.GetRequiredService<TimeProvider>(), sizeLimit: 100_000));
         services.AddScoped<GrantIssuer>();
-        services.AddScoped<Audit.IssuanceAudit>();
-        services.AddSingleton<VerifiedSecretCache>();
-        services.AddScoped<SecretsVerifiedInRequest>();
-        services.AddSingleton<TokenGeneration>();
-        services.AddSingleton<SettingsGeneration>();
-        services.AddSingleton<ValidatedTokenCache>();
-        services.AddScoped<TokenReader>();
         services.AddLeanProtocolPath();
-        services.AddSingleton<TokenInsertBatcher>();
-        services.AddSingleton<Security.FailedAttempts>();
-        services.AddScoped<Audit.AuditLog>();
-        services.AddHttpContextAccessor();
         services.AddSingleton<ValidatedTokenCaching.RequireCacheMiss>();
 
         // OpenIddict's database-reading token handlers run only on a cache miss. Replaced in place, after OpenIddict
@@ -54,14 +37,6 @@ public static class OpenIddictExtensions
             o.Issuer = tokens.Value.Issuer ?? o.Issuer);
 
         services.AddOpenIddict()
-            .AddCore(options =>
-            {
-                options.UseEntityFrameworkCore().UseDbContext<TokenServiceDbContext>();
-                options.ReplaceApplicationManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication, CachingApplicationManager>();
-                options.ReplaceTokenManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, InvalidatingTokenManager>();
-                options.ReplaceTokenStore<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, SingleWriteTokenStore>(ServiceLifetime.Scoped);
-                options.ReplaceApplicationStore<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication, CompiledApplicationStore>(ServiceLifetime.Scoped);
-            })
             .AddServer(options =>
             {
                 options.SetTokenEndpointUris("token")

@@ -60,6 +60,7 @@ public static class SecurityExtensions
         services.AddSingleton<LiveInstances>();
         services.AddHostedService(s => s.GetRequiredService<LiveInstances>());
         services.AddSingleton<RequestBudgets>();
+        services.AddSingleton<FailedAttempts>();
         return builder;
     }
 

@@ -383,7 +383,6 @@ public static class LeanPathExtensions
     public static IServiceCollection AddLeanProtocolPath(this IServiceCollection services)
     {
         services.AddSingleton<AccessTokenMint>();
-        services.AddSingleton<ClientFactsCache>();
         services.AddSingleton<LeanPathCounters>();
         return services;
     }
