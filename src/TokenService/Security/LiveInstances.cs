@@ -65,10 +65,12 @@ public sealed partial class LiveInstances(IServiceScopeFactory scopes, TimeProvi
             {
                 return;
             }
-            catch (Exception exception) when (Data.DatabaseFailures.IsUnavailable(exception) || exception is DbUpdateException)
+            catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                // The database is away: keep the last count and try again at the next beat.
-                Log.HeartbeatFailed(logger, exception.GetType().Name);
+                // The database is away, or too busy to take the beat in time (SQLite answered "database is locked" after a
+                // 30-second write stall at ten million tokens): keep the last count and try again. A heartbeat is never
+                // worth the process — an exception leaving this loop would stop the host.
+                Log.HeartbeatFailed(logger, Data.DatabaseFailures.Describe(exception));
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
