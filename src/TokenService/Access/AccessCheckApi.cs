@@ -72,7 +72,7 @@ public static class AccessCheckApi
         AccessCheckRequest? body, Caller caller, CredentialResolver resolver, TokenServiceDbContext db, HttpContext http,
         ApplicationFlags apps, CancellationToken cancellationToken)
     {
-        if (caller.Type is not (PrincipalType.ResourceServer or PrincipalType.OrgClient or PrincipalType.Superuser))
+        if (!Powers.CanAskAccessCheck(caller))
         {
             return ApiErrors.Forbidden(caller);
         }
@@ -83,9 +83,8 @@ public static class AccessCheckApi
         }
 
         var (org, app) = (body.Org!, body.App!);
-        if (caller.Type != PrincipalType.Superuser && caller.Org != org)
+        if (!Powers.CanAskAccessCheckAbout(caller, org))
         {
-            // An API may ask only about its own organization's applications.
             return ApiErrors.Forbidden(caller);
         }
 
@@ -105,14 +104,7 @@ public static class AccessCheckApi
         var presented = resolved.Caller!;
         var allowed = Powers.CanUseApp(presented, org, app, application.Secured);
         return TypedResults.Ok(new AccessCheckResponse(
-            allowed, WireName(presented.Type), org, app, presented.Username,
+            allowed, PrincipalKinds.Of(presented.Type).WireName, org, app, presented.Username,
             allowed ? null : presented.Type == PrincipalType.Guest ? "auth_required" : "unauthorized"));
     }
-
-    private static string WireName(PrincipalType type) => PrincipalTypes.ToWire(type) ?? type switch
-    {
-        PrincipalType.Superuser => "superuser",
-        PrincipalType.ResourceServer => "resource_server",
-        _ => "guest",
-    };
 }

@@ -91,13 +91,10 @@ public sealed class AuditLog(IHttpContextAccessor http, TokenInsertBatcher write
     public static string Describe(Caller caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        return caller.Type switch
-        {
-            PrincipalType.Superuser => "superuser",
-            PrincipalType.Guest => "guest",
-            PrincipalType.AdminUser or PrincipalType.AppUser => $"{PrincipalTypes.ToWire(caller.Type)}:{caller.Username ?? caller.Subject}",
-            _ => $"{PrincipalTypes.ToWire(caller.Type) ?? caller.Type.ToString()}:{caller.Subject}",
-        };
+        var kind = PrincipalKinds.Of(caller.Type);
+        return kind.IsUser ? $"{kind.WireName}:{caller.Username ?? caller.Subject}"
+            : kind.ClientIdPrefix is null ? kind.WireName // the guest, the superuser: one of a kind
+            : $"{kind.WireName}:{caller.Subject}";
     }
 
     private static string? Clip(string? value, int length) => value is null || value.Length <= length ? value : value[..length];

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using TokenService.Options;
+using TokenService.Principals;
 using TokenService.Tokens;
 
 namespace TokenService.Callers;
@@ -31,17 +32,17 @@ public sealed class BuiltInClients(
     /// </summary>
     public async Task EnsureManagementClientAsync(CancellationToken cancellationToken = default)
     {
-        await EnsurePublicClientAsync(ClientDirectory.ManagementClientId, ClientKind.Management, "management", cancellationToken);
-        await EnsurePublicClientAsync(ClientDirectory.NowhereClientId, ClientKind.ApplicationPublic, "no application", cancellationToken);
+        await EnsureSignInClientAsync(ClientDirectory.ManagementClientId, PrincipalType.AdminUser, "management", cancellationToken);
+        await EnsureSignInClientAsync(ClientDirectory.NowhereClientId, PrincipalType.AppUser, "no application", cancellationToken);
     }
 
-    private async Task EnsurePublicClientAsync(string clientId, ClientKind kind, string displayName, CancellationToken cancellationToken)
+    private async Task EnsureSignInClientAsync(string clientId, PrincipalType users, string displayName, CancellationToken cancellationToken)
     {
         if (await applications.FindByClientIdAsync(clientId, cancellationToken) is null)
         {
             try
             {
-                await registry.CreateAsync(clientId, null, kind, displayName, cancellationToken);
+                await registry.CreateSignInClientAsync(clientId, PrincipalKinds.Of(users), displayName, cancellationToken);
             }
             catch (Microsoft.EntityFrameworkCore.DbUpdateException exception) when (!Data.DatabaseFailures.IsUnavailable(exception))
             {
@@ -58,7 +59,7 @@ public sealed class BuiltInClients(
         {
             try
             {
-                await registry.CreateAsync(username, password, ClientKind.Superuser, "superuser", cancellationToken);
+                await registry.CreateAsync(username, password, PrincipalKinds.Of(PrincipalType.Superuser).ClientPermissions, "superuser", cancellationToken);
             }
             catch (Microsoft.EntityFrameworkCore.DbUpdateException exception) when (!Data.DatabaseFailures.IsUnavailable(exception))
             {

@@ -7,14 +7,12 @@ using TokenService.Principals;
 namespace TokenService.Callers;
 
 /// <summary>
-/// Maps a client id to the principal it stands for. The kind prefix (<c>org_</c>, <c>app_</c>, <c>rs_</c>)
-/// picks the table, so a lookup is one indexed query.
+/// Maps a client id to the principal it stands for, through the kinds table (<see cref="PrincipalKinds"/>): the
+/// kind's prefix picks its table, so a lookup is one indexed query.
 /// </summary>
 public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<SuperuserOptions> superuser, Tokens.FreshCache<Caller> cache)
 {
-    public const string OrgPrefix = "org_";
-    public const string AppPrefix = "app_";
-    public const string ResourceServerPrefix = "rs_";
+    /// <summary>The prefix of an app's public client, through which its users sign in on Usergrid's app path.</summary>
     public const string PublicPrefix = "pub_";
 
     /// <summary>The public client of Usergrid's <c>/management/token</c>, through which admin users sign in.</summary>
@@ -61,28 +59,10 @@ public sealed class ClientDirectory(TokenServiceDbContext db, IOptions<Superuser
 
     private async Task<Caller?> LookUpAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (clientId.StartsWith(OrgPrefix, StringComparison.Ordinal))
+        // The kind's prefix picks its table: one indexed query.
+        if (PrincipalKinds.ByClientId(clientId) is { FindByClientId: { } find })
         {
-            return await db.Organizations.AsNoTracking()
-                .Where(o => o.ClientId == clientId)
-                .Select(o => new Caller(PrincipalType.OrgClient, o.ClientId, o.Id, o.Name, null, null, null))
-                .FirstOrDefaultAsync(cancellationToken);
-        }
-
-        if (clientId.StartsWith(AppPrefix, StringComparison.Ordinal))
-        {
-            return await db.Applications.AsNoTracking()
-                .Where(a => a.ClientId == clientId)
-                .Select(a => new Caller(PrincipalType.AppClient, a.ClientId, a.OrganizationId, a.Organization.Name, a.Id, a.Name, null))
-                .FirstOrDefaultAsync(cancellationToken);
-        }
-
-        if (clientId.StartsWith(ResourceServerPrefix, StringComparison.Ordinal))
-        {
-            return await db.ResourceServers.AsNoTracking()
-                .Where(r => r.ClientId == clientId)
-                .Select(r => new Caller(PrincipalType.ResourceServer, r.ClientId, r.OrganizationId, r.Organization.Name, null, null, null))
-                .FirstOrDefaultAsync(cancellationToken);
+            return await find(db, clientId, cancellationToken);
         }
 
         if (clientId.StartsWith(PublicPrefix, StringComparison.Ordinal))

@@ -35,7 +35,7 @@ public static class AdminUsersApi
         CreateUserRequest? body, Caller caller, UserAccounts accounts, IOptions<RegistrationOptions> registration,
         CancellationToken cancellationToken)
     {
-        if (caller.Type is not (PrincipalType.Superuser or PrincipalType.AdminUser or PrincipalType.OrgClient) && !registration.Value.Open)
+        if (!Powers.CanCreateAdminUser(caller, registration.Value.Open))
         {
             return ApiErrors.Forbidden(caller);
         }
@@ -225,7 +225,7 @@ public static class AdminUsersApi
             return admin;
         }
 
-        return new Refusal(caller.Type == PrincipalType.Superuser ? ApiErrors.NotFound($"Admin user {user}") : ApiErrors.Forbidden(caller));
+        return new Refusal(Powers.CanListAdminUsers(caller) ? ApiErrors.NotFound($"Admin user {user}") : ApiErrors.Forbidden(caller));
     }
 
     private static async Task<AdminUserResponse> ResponseAsync(AdminUser admin, UserAccounts accounts, CancellationToken cancellationToken) =>

@@ -35,7 +35,7 @@ public static class OrganizationsApi
         CreateOrganizationRequest? body, Caller caller, TenantOperations tenants, TokenServiceDbContext db, Users.UserAccounts users,
         IOptions<RegistrationOptions> registration, CancellationToken cancellationToken)
     {
-        if (caller.Type != PrincipalType.Superuser && !registration.Value.Open)
+        if (!Powers.CanCreateOrganization(caller, registration.Value.Open))
         {
             return ApiErrors.Forbidden(caller);
         }
@@ -80,7 +80,7 @@ public static class OrganizationsApi
     internal static async Task<IResult> ListAsync(
         Caller caller, TokenServiceDbContext db, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        if (caller.Type != PrincipalType.Superuser)
+        if (!Powers.CanListOrganizations(caller))
         {
             return ApiErrors.Forbidden(caller);
         }

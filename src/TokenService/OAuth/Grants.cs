@@ -35,7 +35,7 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets bud
         ArgumentNullException.ThrowIfNull(caller);
         // A user who proved a password or a refresh token is an authenticated caller: charged to the user's budget
         // (clients were charged when their secret was accepted).
-        if (caller.Type is PrincipalType.AppUser or PrincipalType.AdminUser &&
+        if (PrincipalKinds.Of(caller.Type).IsUser &&
             context.Transaction.GetHttpRequest()?.HttpContext is { } http && !budgets.TryTakeForCredential(http, caller.Subject))
         {
             OAuth.BruteForceHandlers.RefuseOverBudget(context, limits.CurrentValue.CredentialPerSecond);
@@ -101,7 +101,7 @@ public sealed class ClientCredentialsGrant(ClientDirectory directory, GrantIssue
         }
 
         var caller = await directory.FindAsync(context.ClientId!, context.CancellationToken);
-        if (caller?.Type is not (PrincipalType.OrgClient or PrincipalType.AppClient))
+        if (caller is null || !PrincipalKinds.Of(caller.Type).ObtainsOwnTokens)
         {
             context.Reject(Errors.UnauthorizedClient, "This client may not obtain tokens of its own.");
             return;

@@ -10,11 +10,11 @@ public static class Powers
     public static bool CanManageOrg(Caller caller, string org)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        return caller.Type switch
+        return PrincipalKinds.Of(caller.Type).Manages switch
         {
-            PrincipalType.Superuser => true,
-            PrincipalType.OrgClient => string.Equals(caller.Org, org, StringComparison.Ordinal),
-            PrincipalType.AdminUser => caller.Memberships.Any(m => string.Equals(m.Org, org, StringComparison.Ordinal)),
+            Reach.Everything => true,
+            Reach.OwnOrg => string.Equals(caller.Org, org, StringComparison.Ordinal),
+            Reach.MemberOrgs => caller.Memberships.Any(m => string.Equals(m.Org, org, StringComparison.Ordinal)),
             _ => false,
         };
     }
@@ -24,9 +24,35 @@ public static class Powers
     {
         ArgumentNullException.ThrowIfNull(caller);
         return CanManageOrg(caller, org) ||
-               caller.Type == PrincipalType.AppClient &&
-               string.Equals(caller.Org, org, StringComparison.Ordinal) &&
-               string.Equals(caller.App, app, StringComparison.Ordinal);
+               PrincipalKinds.Of(caller.Type).Manages == Reach.OwnApp && IsOf(caller, org, app);
+    }
+
+    /// <summary>Create an organization: the service's administrator, or anyone while registration is open.</summary>
+    public static bool CanCreateOrganization(Caller caller, bool registrationOpen)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return registrationOpen || PrincipalKinds.Of(caller.Type).Manages == Reach.Everything;
+    }
+
+    /// <summary>List every organization: the service's administrator.</summary>
+    public static bool CanListOrganizations(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return PrincipalKinds.Of(caller.Type).Manages == Reach.Everything;
+    }
+
+    /// <summary>Create an admin user: whoever administers organizations (to add admins to), or anyone while registration is open.</summary>
+    public static bool CanCreateAdminUser(Caller caller, bool registrationOpen)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return registrationOpen || PrincipalKinds.Of(caller.Type).Manages is Reach.Everything or Reach.OwnOrg or Reach.MemberOrgs;
+    }
+
+    /// <summary>Know which admin users exist (a 404 for a missing one rather than the 403 everyone else gets).</summary>
+    public static bool CanListAdminUsers(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return PrincipalKinds.Of(caller.Type).Manages == Reach.Everything;
     }
 
     /// <summary>Read an app user: the app's administrators, or the user itself.</summary>
@@ -45,46 +71,59 @@ public static class Powers
     }
 
     /// <summary>
-    /// Use an application's resources, as the access check answers for resource servers: its administrators,
-    /// its own users, and guests when the application is open.
+    /// Use an application's resources, as the access check answers for resource servers: its administrators, its own
+    /// users, and guests when the application is open.
     /// </summary>
     public static bool CanUseApp(Caller caller, string org, string app, bool secured)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        return caller.Type switch
-        {
-            PrincipalType.Guest => !secured,
-            PrincipalType.AppUser => string.Equals(caller.Org, org, StringComparison.Ordinal) &&
-                                     string.Equals(caller.App, app, StringComparison.Ordinal),
-            _ => CanManageApp(caller, org, app),
-        };
+        var kind = PrincipalKinds.Of(caller.Type);
+        return kind.Manages != Reach.None ? CanManageApp(caller, org, app)
+            : kind.ReachesTokens == Reach.Self ? IsOf(caller, org, app)  // a user of the app
+            : kind.ReachesTokens == Reach.None && !secured;               // a guest, on an open app
     }
 
-    /// <summary>Read, change or revoke an admin user: the superuser, or that admin itself.</summary>
+    /// <summary>Ask the access check at all (an API's resource server, its org client, the superuser).</summary>
+    public static bool CanAskAccessCheck(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return PrincipalKinds.Of(caller.Type).ChecksAccess;
+    }
+
+    /// <summary>Ask the access check about an organization's applications: an API asks only about its own organization's.</summary>
+    public static bool CanAskAccessCheckAbout(Caller caller, string org)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var kind = PrincipalKinds.Of(caller.Type);
+        return kind.ChecksAccess && (kind.ReachesTokens == Reach.Everything || string.Equals(caller.Org, org, StringComparison.Ordinal));
+    }
+
+    /// <summary>Read, change or revoke an admin user: the service's administrator, or that admin itself.</summary>
     public static bool CanManageAdminUser(Caller caller, Guid userId)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        return caller.Type == PrincipalType.Superuser ||
-               caller.Type == PrincipalType.AdminUser && caller.Subject == userId.ToString();
+        var kind = PrincipalKinds.Of(caller.Type);
+        return kind.Manages == Reach.Everything ||
+               kind.IsUser && kind.Manages == Reach.MemberOrgs && caller.Subject == userId.ToString();
     }
 
     /// <summary>
-    /// See (introspect) or revoke a token. The token's scope is what was stamped on it when issued.
-    /// Resource servers reach their organization's tokens, but only through introspection:
-    /// OpenIddict's endpoint permissions keep them away from revocation.
+    /// See (introspect) or revoke a token. The token's scope is what was stamped on it when issued. Resource servers
+    /// reach their organization's tokens, but only through introspection: OpenIddict's endpoint permissions keep them
+    /// away from revocation.
     /// </summary>
     public static bool CanReachToken(Caller caller, TokenScope token)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(token);
-        return caller.Type switch
+        var own = caller.Subject.Length > 0 && caller.Subject == token.Subject;
+        return PrincipalKinds.Of(caller.Type).ReachesTokens switch
         {
-            PrincipalType.Superuser => true,
-            PrincipalType.OrgClient or PrincipalType.ResourceServer => caller.OrgId is { } org && org == token.OrgId,
-            PrincipalType.AppClient => caller.AppId is { } app && app == token.AppId,
-            PrincipalType.AdminUser => caller.Subject.Length > 0 && caller.Subject == token.Subject ||
-                                       caller.Memberships.Any(m => m.OrgId == token.OrgId),
-            PrincipalType.AppUser => caller.Subject.Length > 0 && caller.Subject == token.Subject,
+            Reach.Everything => true,
+            Reach.OwnOrg => caller.OrgId is { } org && org == token.OrgId,
+            Reach.OwnApp => caller.AppId is { } app && app == token.AppId,
+            Reach.MemberOrgs => own || caller.Memberships.Any(m => m.OrgId == token.OrgId),
+            Reach.Self => own,
             _ => false,
         };
     }
@@ -96,13 +135,11 @@ public static class Powers
     public static bool CanSeeToken(string clientId, Caller? caller, IEnumerable<string> presenters, TokenScope scope) =>
         presenters.Contains(clientId, StringComparer.Ordinal) || caller is not null && CanReachToken(caller, scope);
 
-    private static bool IsSelf(Caller caller, string org, string app, Guid userId)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        return caller.Type == PrincipalType.AppUser && caller.Subject == userId.ToString() &&
-               string.Equals(caller.Org, org, StringComparison.Ordinal) &&
-               string.Equals(caller.App, app, StringComparison.Ordinal);
-    }
+    private static bool IsSelf(Caller caller, string org, string app, Guid userId) =>
+        PrincipalKinds.Of(caller.Type) is { IsUser: true, ReachesTokens: Reach.Self } && caller.Subject == userId.ToString() && IsOf(caller, org, app);
+
+    private static bool IsOf(Caller caller, string org, string app) =>
+        string.Equals(caller.Org, org, StringComparison.Ordinal) && string.Equals(caller.App, app, StringComparison.Ordinal);
 }
 
 /// <summary>Which tenant and subject a token belongs to, as stamped on it at issuance.</summary>

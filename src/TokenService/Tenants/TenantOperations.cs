@@ -5,6 +5,8 @@ using TokenService.Data.Entities;
 using TokenService.OAuth;
 using TokenService.Tokens;
 
+using TokenService.Principals;
+
 namespace TokenService.Tenants;
 
 /// <summary>
@@ -19,7 +21,7 @@ public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry cl
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        var credentials = await clients.CreateAsync(ClientDirectory.OrgPrefix, ClientKind.Organization, $"org:{name}", cancellationToken);
+        var credentials = await clients.CreateAsync(PrincipalKinds.Of(PrincipalType.OrgClient), $"org:{name}", cancellationToken);
         var org = new Organization
         {
             Id = Guid.NewGuid(), Name = name, ClientId = credentials.ClientId,
@@ -56,7 +58,7 @@ public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry cl
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var credentials = await clients.CreateAsync(
-            ClientDirectory.ResourceServerPrefix, ClientKind.ResourceServer, $"rs:{org.Name}/{name}", cancellationToken);
+            PrincipalKinds.Of(PrincipalType.ResourceServer), $"rs:{org.Name}/{name}", cancellationToken);
         var server = new ResourceServer
         {
             Id = Guid.NewGuid(), OrganizationId = org.Id, Name = name, ClientId = credentials.ClientId,
@@ -108,9 +110,9 @@ public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry cl
         Organization org, string name, bool secured, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var credentials = await clients.CreateAsync(ClientDirectory.AppPrefix, ClientKind.Application, $"app:{org.Name}/{name}", cancellationToken);
+        var credentials = await clients.CreateAsync(PrincipalKinds.Of(PrincipalType.AppClient), $"app:{org.Name}/{name}", cancellationToken);
         var publicClientId = ClientRegistry.NewPublicClientId(ClientDirectory.PublicPrefix);
-        await clients.CreateAsync(publicClientId, null, ClientKind.ApplicationPublic, $"users:{org.Name}/{name}", cancellationToken);
+        await clients.CreateSignInClientAsync(publicClientId, PrincipalKinds.Of(PrincipalType.AppUser), $"users:{org.Name}/{name}", cancellationToken);
         var app = new Application
         {
             Id = Guid.NewGuid(), OrganizationId = org.Id, Name = name, ClientId = credentials.ClientId,

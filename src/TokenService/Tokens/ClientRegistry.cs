@@ -5,32 +5,9 @@ using TokenService.Callers;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using TokenService.Database;
 
+using TokenService.Principals;
+
 namespace TokenService.Tokens;
-
-/// <summary>What a kind of client may do at the protocol endpoints.</summary>
-public enum ClientKind
-{
-    /// <summary>An org client: its own tokens (client credentials); introspects and revokes within its org.</summary>
-    Organization,
-
-    /// <summary>An app client: its own tokens and its users' (password, refresh); introspects and revokes within its app.</summary>
-    Application,
-
-    /// <summary>
-    /// An app's public client (no secret): its users' tokens by password and refresh only. It stands for the app
-    /// on Usergrid's <c>/{org}/{app}/token</c>, which users call without the app client's secret.
-    /// </summary>
-    ApplicationPublic,
-
-    /// <summary>The public client of Usergrid's <c>/management/token</c>: admin users' tokens by password and refresh.</summary>
-    Management,
-
-    /// <summary>A resource server: introspection only (least privilege for APIs).</summary>
-    ResourceServer,
-
-    /// <summary>The configured superuser: introspect and revoke anything, never obtains client tokens.</summary>
-    Superuser,
-}
 
 /// <summary>
 /// Creates OpenIddict clients, regenerates and removes them. OpenIddict stores the secret as a salted
@@ -40,19 +17,28 @@ public sealed class ClientRegistry(
     IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, Tokens.ClientFactsCache clients, VerifiedSecretCache verified,
     Audit.AuditLog audits, SettingsGeneration settings, TokenGeneration tokenGeneration)
 {
-    /// <summary>Registers a client with a fresh id of the given prefix and a fresh secret.</summary>
-    public async Task<ClientCredentials> CreateAsync(
-        string prefix, ClientKind kind, string displayName, CancellationToken cancellationToken = default)
+    /// <summary>Registers the client of a principal of <paramref name="kind"/>: a fresh id of its prefix and a fresh secret.</summary>
+    public async Task<ClientCredentials> CreateAsync(PrincipalKind kind, string displayName, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(kind);
+        var prefix = kind.ClientIdPrefix ?? throw new ArgumentException($"{kind.Type} has no generated client.", nameof(kind));
         var credentials = new ClientCredentials(prefix + NewRandom(16), NewRandom(32));
-        await CreateAsync(credentials.ClientId, credentials.ClientSecret, kind, displayName, cancellationToken);
+        await CreateAsync(credentials.ClientId, credentials.ClientSecret, kind.ClientPermissions, displayName, cancellationToken);
         return credentials;
     }
 
-    /// <summary>Registers a client with the given id and secret (none for a public client).</summary>
-    public async Task CreateAsync(
-        string clientId, string? secret, ClientKind kind, string displayName, CancellationToken cancellationToken = default)
+    /// <summary>Registers the public client (no secret) through which users of <paramref name="userKind"/> sign in.</summary>
+    public Task CreateSignInClientAsync(string clientId, PrincipalKind userKind, string displayName, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(userKind);
+        return CreateAsync(clientId, null, userKind.SignInClientPermissions, displayName, cancellationToken);
+    }
+
+    /// <summary>Registers a client with the given id and secret (none for a public client) and what it may do.</summary>
+    public async Task CreateAsync(
+        string clientId, string? secret, IEnumerable<string> permissions, string displayName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(permissions);
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = clientId,
@@ -60,7 +46,7 @@ public sealed class ClientRegistry(
             ClientType = secret is null ? ClientTypes.Public : ClientTypes.Confidential,
             DisplayName = displayName,
         };
-        foreach (var permission in PermissionsOf(kind))
+        foreach (var permission in permissions)
         {
             descriptor.Permissions.Add(permission);
         }
@@ -159,27 +145,6 @@ public sealed class ClientRegistry(
 
     /// <summary>A new id for a public client, which has no secret.</summary>
     public static string NewPublicClientId(string prefix) => prefix + NewRandom(16);
-
-    private static string[] PermissionsOf(ClientKind kind) => kind switch
-    {
-        ClientKind.Organization =>
-        [
-            Permissions.Endpoints.Token, Permissions.Endpoints.Introspection, Permissions.Endpoints.Revocation,
-            Permissions.GrantTypes.ClientCredentials,
-        ],
-        ClientKind.Application =>
-        [
-            Permissions.Endpoints.Token, Permissions.Endpoints.Introspection, Permissions.Endpoints.Revocation,
-            Permissions.GrantTypes.ClientCredentials, Permissions.GrantTypes.Password, Permissions.GrantTypes.RefreshToken,
-        ],
-        ClientKind.ApplicationPublic or ClientKind.Management =>
-        [
-            Permissions.Endpoints.Token, Permissions.GrantTypes.Password, Permissions.GrantTypes.RefreshToken,
-        ],
-        ClientKind.ResourceServer => [Permissions.Endpoints.Introspection],
-        ClientKind.Superuser => [Permissions.Endpoints.Introspection, Permissions.Endpoints.Revocation],
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
 
     private static string NewRandom(int bytes) => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(bytes));
 }

@@ -26,7 +26,7 @@ public static class TokenClaims
         var identity = new ClaimsIdentity(
             authenticationType: "TokenService", nameType: Claims.Name, roleType: Claims.Role);
         identity.SetClaim(Claims.Subject, caller.Subject)
-            .SetClaim(PrincipalType, PrincipalTypes.ToWire(caller.Type))
+            .SetClaim(PrincipalType, PrincipalKinds.Of(caller.Type).TokenWireName)
             .SetClaim(Org, caller.Org)
             .SetClaim(OrgId, caller.OrgId?.ToString())
             .SetClaim(App, caller.App)
@@ -43,7 +43,7 @@ public static class TokenClaims
     public static Caller? ReadCaller(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        if (Principals.PrincipalTypes.FromWire(principal.GetClaim(PrincipalType)) is not { } type)
+        if (PrincipalKinds.FromWire(principal.GetClaim(PrincipalType)) is not { } type)
         {
             return null;
         }

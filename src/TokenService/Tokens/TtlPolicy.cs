@@ -25,10 +25,10 @@ public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOp
     {
         ArgumentNullException.ThrowIfNull(principal);
         // A TTL change applies to the next token: at once on the instance that made it, within a second elsewhere.
-        var configured = principal.Type switch
+        var configured = PrincipalKinds.Of(principal.Type).Ttl switch
         {
-            PrincipalType.OrgClient when principal.OrgId is { } org => await SettingAsync(org, OrgTtl, cancellationToken),
-            PrincipalType.AppClient or PrincipalType.AppUser when principal.AppId is { } app => await SettingAsync(app, AppTtl, cancellationToken),
+            TtlSource.Organization when principal.OrgId is { } org => await SettingAsync(org, OrgTtl, cancellationToken),
+            TtlSource.Application when principal.AppId is { } app => await SettingAsync(app, AppTtl, cancellationToken),
             _ => null,
         };
         return Decide(configured ?? options.Value.DefaultTtl, requestedTtl);
@@ -38,10 +38,10 @@ public sealed class TtlPolicy(TokenServiceDbContext db, IOptions<TokenLifetimeOp
     public static Guid? SettingOwner(Caller principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        return principal.Type switch
+        return PrincipalKinds.Of(principal.Type).Ttl switch
         {
-            PrincipalType.OrgClient => principal.OrgId,
-            PrincipalType.AppClient or PrincipalType.AppUser => principal.AppId,
+            TtlSource.Organization => principal.OrgId,
+            TtlSource.Application => principal.AppId,
             _ => null,
         };
     }

@@ -77,7 +77,7 @@ public sealed class AccessTokenMint(IOptionsMonitor<OpenIddictServerOptions> ser
             json.WriteNumber(Claims.IssuedAt, issuedAt);
             json.WriteString(Claims.JwtId, Guid.NewGuid().ToString());
             json.WriteString(Claims.Subject, caller.Subject);
-            json.WriteString(TokenClaims.PrincipalType, PrincipalTypes.ToWire(caller.Type));
+            json.WriteString(TokenClaims.PrincipalType, PrincipalKinds.Of(caller.Type).TokenWireName);
             WriteIfPresent(json, TokenClaims.Org, caller.Org);
             WriteIfPresent(json, TokenClaims.OrgId, caller.OrgId?.ToString());
             WriteIfPresent(json, TokenClaims.App, caller.App);

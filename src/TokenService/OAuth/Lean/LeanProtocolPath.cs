@@ -88,7 +88,7 @@ public sealed class LeanProtocolPath(
         if (attempts.RetryAfter(identity, address) is not null ||
             await AuthenticateAsync(context, clientId, secret, Permissions.Endpoints.Token) is not { } client ||
             !client.Permissions.Contains(Permissions.GrantTypes.ClientCredentials) ||
-            await FindCallerAsync(context, clientId) is not { Type: PrincipalType.OrgClient or PrincipalType.AppClient } caller)
+            await FindCallerAsync(context, clientId) is not { } caller || !PrincipalKinds.Of(caller.Type).ObtainsOwnTokens)
         {
             return false;
         }
