@@ -157,9 +157,12 @@ for size in $SIZES; do
   done
   stop
   seed $((size - size / 2))
+  [ -n "${SCALE_MEASURING_FLAG:-}" ] && touch "$SCALE_MEASURING_FLAG"
   start false
 
-  # Issuance, after a warm-up.
+  # Issuance, after a warm-up. From here to the end of the pruning step the machine should be quiet: the flag file
+  # says so to anyone sharing it (SCALE_MEASURING_FLAG).
+  [ -n "${SCALE_MEASURING_FLAG:-}" ] && touch "$SCALE_MEASURING_FLAG"
   cat >"$work/token.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -197,6 +200,7 @@ LUA
   kill -INT "$issuer"; wait "$issuer" 2>/dev/null || true
   issued=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/hey.txt")
   stop
+  [ -n "${SCALE_MEASURING_FLAG:-}" ] && rm -f "$SCALE_MEASURING_FLAG"
   prune=$(python3 -c "print(int(($eligible - $left) / $took))")
   printf '| %s | %s | %s | %s / %s ms | %s | %s | %s× |\n' "$size" "$rate" "$p99" "$p50i" "$p99i" "$bytes" "$prune" \
     "$(python3 -c "print(round($prune / max($issued, 1), 1))")"
