@@ -1,11 +1,10 @@
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
+using TokenService.Api;
 using TokenService.Callers;
 using TokenService.Data;
-using TokenService.Management;
-using TokenService.Tenants;
 using TokenService.Principals;
-using TokenService.Api;
+using TokenService.Tenants;
 
 namespace TokenService.Access;
 
@@ -38,14 +37,14 @@ public sealed record ApplicationFlag(bool Secured);
 /// The <c>secured</c> flag of applications by (org, app) name, within the contract's bound: a change or deletion on
 /// this instance is seen at once (<see cref="Tokens.SettingsGeneration"/>), one on another instance within a second.
 /// </summary>
-public sealed class ApplicationFlags(Tokens.SettingsGeneration generation, TimeProvider clock) : IDisposable
+public sealed class ApplicationFlags(Tokens.SettingsGeneration generation, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches) : IDisposable
 {
     private static readonly CompiledQuery<Func<TokenServiceDbContext, string, string, CancellationToken, Task<ApplicationFlag?>>> ByName =
         new(() => EF.CompileAsyncQuery((TokenServiceDbContext db, string org, string app, CancellationToken _) =>
             db.Applications.AsNoTracking().Where(a => a.Organization.Name == org && a.Name == app)
                 .Select(a => new ApplicationFlag(a.Secured)).FirstOrDefault()));
 
-    private readonly Tokens.FreshCache<ApplicationFlag> _entries = new(generation, clock, sizeLimit: 100_000);
+    private readonly Tokens.FreshCache<ApplicationFlag> _entries = new(generation, clock, caches.Value.Entries);
 
     public async ValueTask<ApplicationFlag?> FindAsync(TokenServiceDbContext db, string org, string app, CancellationToken cancellationToken)
     {

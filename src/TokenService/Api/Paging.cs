@@ -1,5 +1,5 @@
-using System.Text.Json.Serialization;
 using System.Text;
+using System.Text.Json.Serialization;
 using Microsoft.IdentityModel.Tokens;
 
 namespace TokenService.Api;

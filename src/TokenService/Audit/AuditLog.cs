@@ -1,10 +1,8 @@
-using Microsoft.EntityFrameworkCore;
 using OpenIddict.Server.AspNetCore;
 using TokenService.Data;
 using TokenService.Data.Entities;
-using TokenService.OAuth;
-using TokenService.Principals;
 using TokenService.Database;
+using TokenService.Principals;
 
 namespace TokenService.Audit;
 

@@ -1,6 +1,4 @@
 using TokenService.Principals;
-
-using TokenService.Api;
 namespace TokenService.Callers;
 
 /// <summary>Registers credential resolution and the powers it feeds.</summary>
@@ -12,7 +10,8 @@ public static class CallerExtensions
         builder.Services.AddScoped<ClientDirectory>();
         // What a client id stands for, within the settings' bound (a deleted client is forgotten at once here).
         builder.Services.AddSingleton(services => new Tokens.FreshCache<Caller>(
-            services.GetRequiredService<Tokens.SettingsGeneration>(), services.GetRequiredService<TimeProvider>(), sizeLimit: 100_000));
+            services.GetRequiredService<Tokens.SettingsGeneration>(), services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Options.CacheOptions>>().Value.Entries));
         builder.Services.AddScoped<CredentialResolver>();
         builder.Services.AddSingleton<ICallerResolution, CallerResolution>();
         builder.Services.AddScoped<BuiltInClients>();

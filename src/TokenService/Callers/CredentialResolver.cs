@@ -1,11 +1,10 @@
-using TokenService.Api;
-using TokenService.Security;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Primitives;
-using TokenService.OAuth;
-using TokenService.Tokens;
+using TokenService.Api;
 using TokenService.Principals;
+using TokenService.Security;
+using TokenService.Tokens;
 
 namespace TokenService.Callers;
 

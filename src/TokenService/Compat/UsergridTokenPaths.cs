@@ -4,11 +4,10 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Primitives;
+using TokenService.Api;
 using TokenService.Callers;
 using TokenService.Data;
-using TokenService.Management;
 using TokenService.Tenants;
-using TokenService.Api;
 
 namespace TokenService.Compat;
 

@@ -1,12 +1,11 @@
 using System.Text.Json;
+using Microsoft.AspNetCore;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Server;
-using Microsoft.AspNetCore;
-using TokenService.Callers;
 using TokenService.Data;
 using TokenService.OAuth;
-using static OpenIddict.Server.OpenIddictServerEvents;
 using TokenService.Principals;
+using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace TokenService.Compat;
 

@@ -1,8 +1,7 @@
-using TokenService.Callers;
 using TokenService.Data.Entities;
 using TokenService.Management;
-using TokenService.Users;
 using TokenService.Principals;
+using TokenService.Users;
 
 namespace TokenService.Compat;
 

@@ -1,11 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using TokenService.Callers;
-using TokenService.Data;
-using TokenService.Tenants;
-using TokenService.Database;
 using TokenService.Api;
+using TokenService.Database;
 
 namespace TokenService.Hosting;
 
@@ -119,7 +116,7 @@ public static partial class HostingExtensions
     public static IEndpointRouteBuilder MapBenchEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        if (endpoints.ServiceProvider.GetRequiredService<IConfiguration>().GetValue<bool>("Bench:Enabled"))
+        if (endpoints.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Options.BenchOptions>>().Value.Enabled)
         {
             endpoints.MapGet("/bench/noop", static () => TypedResults.Ok(new { ok = true })).ExcludeFromDescription();
         }

@@ -1,6 +1,5 @@
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
-using TokenService.Callers;
 using TokenService.Api;
 
 namespace TokenService.Hosting;

@@ -1,12 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using TokenService.Callers;
+using TokenService.Api;
 using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.Options;
-using TokenService.Users;
 using TokenService.Principals;
-using TokenService.Api;
+using TokenService.Users;
 
 namespace TokenService.Management;
 
@@ -167,12 +166,9 @@ public static class AdminUsersApi
             .OrderBy(m => m.AdminUser.Username).Take(take + 1).Select(m => m.AdminUser)
             .ToListAsync(cancellationToken);
         var page = Paging.Build(rows, take, u => u.Username);
-        var items = new List<AdminUserResponse>();
-        foreach (var admin in page.Items)
-        {
-            items.Add(await ResponseAsync(admin, accounts, cancellationToken));
-        }
-
+        // One query for the whole page's organizations, not one per admin.
+        var organizations = await accounts.OrganizationNamesAsync([.. page.Items.Select(a => a.Id)], cancellationToken);
+        var items = page.Items.Select(admin => AdminUserResponse.From(admin, [.. organizations[admin.Id]])).ToList();
         return TypedResults.Ok(new Page<AdminUserResponse>(items, page.Cursor));
     }
 

@@ -1,7 +1,6 @@
-using TokenService.Callers;
-using TokenService.Users;
-using TokenService.Principals;
 using TokenService.Api;
+using TokenService.Principals;
+using TokenService.Users;
 
 namespace TokenService.Management;
 

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
-using TokenService.Callers;
+using TokenService.Api;
 using TokenService.Data;
 using TokenService.Principals;
-using TokenService.Api;
 
 namespace TokenService.Management;
 

@@ -1,15 +1,13 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using TokenService.Callers;
+using TokenService.Api;
 using TokenService.Data;
 using TokenService.Data.Entities;
-using TokenService.OAuth;
 using TokenService.Options;
-using TokenService.Tokens;
-using TokenService.Tenants;
 using TokenService.Principals;
-using TokenService.Api;
+using TokenService.Tenants;
+using TokenService.Tokens;
 
 namespace TokenService.Management;
 

@@ -1,9 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using TokenService.Callers;
-using TokenService.Data;
-using TokenService.Tenants;
-using TokenService.Principals;
 using TokenService.Api;
+using TokenService.Data;
+using TokenService.Principals;
+using TokenService.Tenants;
 
 namespace TokenService.Management;
 

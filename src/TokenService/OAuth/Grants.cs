@@ -1,12 +1,12 @@
+using Microsoft.AspNetCore;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
-using Microsoft.AspNetCore;
 using TokenService.Callers;
+using TokenService.Principals;
+using TokenService.Tokens;
 using TokenService.Users;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
-using TokenService.Tokens;
-using TokenService.Principals;
 
 namespace TokenService.OAuth;
 

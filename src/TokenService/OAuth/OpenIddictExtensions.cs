@@ -1,10 +1,8 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
-using TokenService.Data;
 using TokenService.OAuth.Lean;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 using TokenService.Tokens;
-using TokenService.Database;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace TokenService.OAuth;
 

@@ -1,7 +1,7 @@
 using OpenIddict.Server;
+using TokenService.Tokens;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
-using TokenService.Tokens;
 
 namespace TokenService.OAuth;
 

@@ -1,6 +1,6 @@
-using TokenService.Audit;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
+using TokenService.Audit;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace TokenService.OAuth;

@@ -1,10 +1,10 @@
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using TokenService.Callers;
+using TokenService.Principals;
+using TokenService.Tokens;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
-using TokenService.Tokens;
-using TokenService.Principals;
 
 namespace TokenService.OAuth;
 

@@ -17,6 +17,8 @@ public static class OptionsExtensions
         Bind<RateLimitOptions>(builder, RateLimitOptions.Section);
         Bind<LimitsOptions>(builder, LimitsOptions.Section);
         Bind<LeanPathOptions>(builder, LeanPathOptions.Section);
+        Bind<CacheOptions>(builder, CacheOptions.Section);
+        Bind<BenchOptions>(builder, BenchOptions.Section);
         Bind<TransportOptions>(builder, TransportOptions.Section)
             .Validate(o => o.TrustedProxies.All(p => System.Net.IPAddress.TryParse(p, out _)),
                 "Transport:TrustedProxies must list IP addresses.");

@@ -2,10 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Data.Entities;
-using TokenService.OAuth;
-using TokenService.Tokens;
-
 using TokenService.Principals;
+using TokenService.Tokens;
 
 namespace TokenService.Tenants;
 

@@ -1,11 +1,9 @@
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
-using TokenService.Callers;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 using TokenService.Database;
-
 using TokenService.Principals;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace TokenService.Tokens;
 

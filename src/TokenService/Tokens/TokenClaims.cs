@@ -1,8 +1,7 @@
 using System.Security.Claims;
 using OpenIddict.Abstractions;
-using TokenService.Callers;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 using TokenService.Principals;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace TokenService.Tokens;
 

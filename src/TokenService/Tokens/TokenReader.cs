@@ -1,9 +1,8 @@
 using System.Security.Claims;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation;
-using TokenService.Callers;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 using TokenService.Principals;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace TokenService.Tokens;
 

@@ -23,7 +23,8 @@ public static class TokensExtensions
         services.AddScoped<ClientRegistry>();
         services.AddScoped<TtlPolicy>();
         services.AddSingleton(services => new FreshCache<TtlSetting>(
-            services.GetRequiredService<SettingsGeneration>(), services.GetRequiredService<TimeProvider>(), sizeLimit: 100_000));
+            services.GetRequiredService<SettingsGeneration>(), services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Options.CacheOptions>>().Value.Entries));
 
         services.AddOpenIddict().AddCore(options =>
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Options;
 using TokenService.Principals;

@@ -1,14 +1,8 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Core;
 using OpenIddict.EntityFrameworkCore.Models;
-using OpenIddict.Server;
-using static OpenIddict.Abstractions.OpenIddictConstants;
-using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace TokenService.Tokens;
 
@@ -21,9 +15,9 @@ namespace TokenService.Tokens;
 /// on other instances an entry lives at most one second after its read began. Expiry is checked on every use by
 /// <see cref="TokenReader"/>. Keys are SHA-256 digests of the tokens, so the cache holds no usable token.
 /// </summary>
-public sealed class ValidatedTokenCache(TokenGeneration generation, TimeProvider clock) : IDisposable
+public sealed class ValidatedTokenCache(TokenGeneration generation, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches) : IDisposable
 {
-    private readonly FreshCache<ValidatedToken> _entries = new(generation, clock, sizeLimit: 100_000);
+    private readonly FreshCache<ValidatedToken> _entries = new(generation, clock, caches.Value.Entries);
 
     /// <summary>Call before reading a token's row: an entry made from it is bound to what was current then.</summary>
     public ReadStamp BeginRead() => _entries.BeginRead();

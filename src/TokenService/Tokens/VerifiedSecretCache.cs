@@ -19,13 +19,13 @@ namespace TokenService.Tokens;
 /// <item>only successes are cached: wrong secrets always pay the full cost.</item>
 /// </list>
 /// </summary>
-public sealed class VerifiedSecretCache : IDisposable
+public sealed class VerifiedSecretCache(Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches) : IDisposable
 {
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
-    private readonly MemoryCache _verified = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly MemoryCache _verified = new(new MemoryCacheOptions { SizeLimit = caches.Value.Entries });
 
     /// <summary>Entries not used for this long are dropped; a client that calls again re-verifies once.</summary>
-    public static TimeSpan SlidingExpiration { get; } = TimeSpan.FromMinutes(30);
+    public TimeSpan SlidingExpiration { get; } = caches.Value.VerifiedSecretIdle;
 
     /// <remarks>
     /// Selector and verifier: the first half of the HMAC finds the entry, the whole HMAC is then compared in constant

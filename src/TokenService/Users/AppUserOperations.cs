@@ -1,10 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using TokenService.Callers;
+using TokenService.Api;
 using TokenService.Data;
 using TokenService.Data.Entities;
-using TokenService.Management;
 using TokenService.Principals;
-using TokenService.Api;
 
 namespace TokenService.Users;
 

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
-using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.Principals;
@@ -67,6 +66,15 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
             .Where(m => m.AdminUserId == adminId)
             .Select(m => new Membership(m.OrganizationId, m.Organization.Name))
             .ToListAsync(cancellationToken);
+
+    /// <summary>The organizations of several admin users, in one query: admin user id → their organizations' names, in name order.</summary>
+    public async Task<ILookup<Guid, string>> OrganizationNamesAsync(Guid[] adminIds, CancellationToken cancellationToken) =>
+        (await db.OrganizationAdmins.AsNoTracking()
+            .Where(m => adminIds.Contains(m.AdminUserId))
+            .Select(m => new { m.AdminUserId, m.Organization.Name })
+            .ToListAsync(cancellationToken))
+        .OrderBy(m => m.Name, StringComparer.Ordinal)
+        .ToLookup(m => m.AdminUserId, m => m.Name);
 
     public async Task<AdminUser> CreateAdminAsync(string username, string email, string password, string? name, CancellationToken cancellationToken)
     {

@@ -2,9 +2,8 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TokenService.Data;
-using TokenService.Hosting;
-using TokenService.Tests.Infrastructure;
 using TokenService.Database;
+using TokenService.Tests.Infrastructure;
 
 namespace TokenService.Tests.Data;
 

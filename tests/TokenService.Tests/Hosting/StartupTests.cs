@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using TokenService.Tests.Infrastructure;
-using TokenService.Security;
 
 namespace TokenService.Tests.Hosting;
 

@@ -5,9 +5,8 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
-using TokenService.OAuth;
-using TokenService.Tests.Infrastructure;
 using TokenService.Database;
+using TokenService.Tests.Infrastructure;
 
 namespace TokenService.Tests.OAuth;
 

@@ -2,9 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
-using TokenService.OAuth;
-using TokenService.Tests.Infrastructure;
 using TokenService.Database;
+using TokenService.Tests.Infrastructure;
 
 namespace TokenService.Tests.OAuth;
 

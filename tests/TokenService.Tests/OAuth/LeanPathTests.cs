@@ -8,7 +8,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
-using TokenService.OAuth;
 using TokenService.OAuth.Lean;
 using TokenService.Tests.Infrastructure;
 using TokenService.Tokens;

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Time.Testing;
-using TokenService.OAuth;
 using TokenService.Tokens;
 
 namespace TokenService.Tests.OAuth;
@@ -9,7 +8,8 @@ public sealed class ValidatedTokenCacheTests
 {
     private static ClaimsPrincipal Principal() => new(new ClaimsIdentity([new Claim("sub", "x")], "test"));
 
-    private static ValidatedTokenCache NewCache(FakeTimeProvider clock) => new(new TokenGeneration(), clock);
+    private static ValidatedTokenCache NewCache(FakeTimeProvider clock) =>
+        new(new TokenGeneration(), clock, Microsoft.Extensions.Options.Options.Create(new TokenService.Options.CacheOptions()));
 
     [Fact]
     public void TryGet_WithinOneSecondOfTheRead_Hits_AndFromOneSecondOn_Misses()

@@ -1,4 +1,3 @@
-using TokenService.OAuth;
 using TokenService.Tokens;
 
 namespace TokenService.Tests.OAuth;
@@ -9,7 +8,7 @@ public sealed class VerifiedSecretCacheTests
     public void IsVerified_TheVerifiedSecretAgainstTheSameHash_IsTrue_AnythingElseIsFalse()
     {
         // Arrange
-        using var cache = new VerifiedSecretCache();
+        using var cache = new VerifiedSecretCache(Microsoft.Extensions.Options.Options.Create(new TokenService.Options.CacheOptions()));
         cache.MarkVerified("hash-1", "secret");
 
         // Act and assert
@@ -23,8 +22,8 @@ public sealed class VerifiedSecretCacheTests
     public void IsVerified_InAnotherProcess_KnowsNothing()
     {
         // Arrange: the key lives only in one instance of the cache, as it lives only in one process.
-        using var one = new VerifiedSecretCache();
-        using var other = new VerifiedSecretCache();
+        using var one = new VerifiedSecretCache(Microsoft.Extensions.Options.Options.Create(new TokenService.Options.CacheOptions()));
+        using var other = new VerifiedSecretCache(Microsoft.Extensions.Options.Options.Create(new TokenService.Options.CacheOptions()));
         one.MarkVerified("hash", "secret");
 
         // Act and assert

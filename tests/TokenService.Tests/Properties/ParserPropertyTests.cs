@@ -4,10 +4,9 @@ using CsCheck;
 using Microsoft.AspNetCore.Http;
 using TokenService.Callers;
 using TokenService.Compat;
-using TokenService.OAuth;
+using TokenService.Principals;
 using TokenService.Security;
 using TokenService.Tokens;
-using TokenService.Principals;
 
 namespace TokenService.Tests.Properties;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -6,11 +5,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
 using TokenService.Tests.Infrastructure;
 using Xunit.Abstractions;
-using TokenService.Security;
 
 namespace TokenService.Tests.Security;
 
@@ -24,7 +21,7 @@ namespace TokenService.Tests.Security;
 /// </summary>
 public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly TokenServiceFactory factory = new(null, new Dictionary<string, string?>
+    private readonly TokenServiceFactory _factory = new(null, new Dictionary<string, string?>
     {
         ["BruteForce:MaxFailuresPerIdentity"] = "100000",
         ["BruteForce:MaxFailuresPerAddress"] = "100000",
@@ -34,14 +31,14 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _client = factory.CreateServiceClient();
+        _client = _factory.CreateServiceClient();
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
-        await factory.DisposeAsync();
+        await _factory.DisposeAsync();
     }
 
     /// <summary>Values no identifier field (org, app, resource-server names, usernames) may take.</summary>
@@ -351,7 +348,7 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Every column of every row of every other table, in key order.</summary>
     private async Task<string> FingerprintAsync()
     {
-        await using var scope = factory.Services.CreateAsyncScope();
+        await using var scope = _factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
         var dump = new StringBuilder();
         foreach (var entity in db.Model.GetEntityTypes().OrderBy(e => e.GetTableName(), StringComparer.Ordinal))

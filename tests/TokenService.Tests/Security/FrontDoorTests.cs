@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using TokenService.Tests.Infrastructure;
-using TokenService.Security;
 
 namespace TokenService.Tests.Security;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using TokenService.Tests.Infrastructure;
 using Xunit.Abstractions;

@@ -8,10 +8,9 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
-using TokenService.Callers;
-using static OpenIddict.Abstractions.OpenIddictConstants;
-using TokenService.Tokens;
 using TokenService.Principals;
+using TokenService.Tokens;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace TokenService.OAuth.Lean;
 

@@ -7,12 +7,11 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using OpenIddict.Abstractions;
 using TokenService.Callers;
-using TokenService.Security;
-using static OpenIddict.Abstractions.OpenIddictConstants;
-using TokenService.Tokens;
-using TokenService.Principals;
-using TokenService.OAuth;
 using TokenService.Database;
+using TokenService.Principals;
+using TokenService.Security;
+using TokenService.Tokens;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace TokenService.OAuth.Lean;
 
