@@ -1,8 +1,10 @@
 namespace TokenService.Data.Entities;
 
 /// <summary>An application of one organization, with one app client that acts as its administrator.</summary>
-public sealed class Application
+public sealed class Application : IClientTenant
 {
+    Guid IClientTenant.TenantOrganizationId => OrganizationId;
+
     /// <summary>The application every organization gets, open to guests.</summary>
     public const string SandboxName = "sandbox";
 

@@ -1,8 +1,10 @@
 namespace TokenService.Data.Entities;
 
 /// <summary>A tenant: owns applications and has one org client that acts as its administrator.</summary>
-public sealed class Organization
+public sealed class Organization : IClientTenant
 {
+    Guid IClientTenant.TenantOrganizationId => Id;
+
     public Guid Id { get; set; }
 
     /// <summary>Unique, lower-case name used in routes (<c>^[a-z0-9][a-z0-9-]{0,63}$</c>).</summary>

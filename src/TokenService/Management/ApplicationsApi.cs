@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using TokenService.Api;
 using TokenService.Data;
@@ -63,8 +62,8 @@ public static class ApplicationsApi
     }
 
     internal static async Task<IResult> UpdateAsync(
-        string org, string app, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        Audit.AuditLog audits, Tokens.SettingsGeneration settings, CancellationToken cancellationToken)
+        string org, string app, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TenantOperations tenants,
+        CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
         if (refusal is not null)
@@ -84,19 +83,8 @@ public static class ApplicationsApi
 
         if (body.AccessTokenTtl is not null || body.Secured is not null)
         {
-            if (body.AccessTokenTtl is { } ttl)
-            {
-                db.AuditEvents.Add(audits.Create(Audit.AuditKinds.TtlChanged, application!.OrganizationId, $"app:{org}/{app}",
-                    $"accesstokenttl {application.AccessTokenTtl?.ToString(CultureInfo.InvariantCulture) ?? "default"} -> {ttl.ToString(CultureInfo.InvariantCulture)}"));
-            }
-
-            application!.AccessTokenTtl = body.AccessTokenTtl ?? application.AccessTokenTtl;
-            application.Secured = body.Secured ?? application.Secured;
-            application.Modified = clock.GetUtcNow();
-            await db.SaveChangesAsync(cancellationToken);
-
-            // Committed: cached settings on this instance die now (other instances re-read within a second).
-            settings.Advance();
+            await tenants.UpdateSettingsAsync(application!, $"app:{org}/{app}", body.AccessTokenTtl,
+                () => application!.Secured = body.Secured ?? application.Secured, cancellationToken);
         }
 
         return TypedResults.Ok(ToResponse(application!, org));
@@ -123,8 +111,8 @@ public static class ApplicationsApi
     }
 
     internal static async Task<IResult> RegenerateCredentialsAsync(
-        string org, string app, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, ClientRegistry clients,
-        TimeProvider clock, Audit.AuditLog audits, CancellationToken cancellationToken)
+        string org, string app, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, TenantOperations tenants,
+        CancellationToken cancellationToken)
     {
         var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
         if (refusal is not null)
@@ -133,15 +121,8 @@ public static class ApplicationsApi
         }
 
         var revoke = revoke_tokens ?? false;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var secret = await clients.RegenerateSecretAsync(application!.ClientId, application.OrganizationId, revoke, cancellationToken);
-        application.SecretIssuedAt = clock.GetUtcNow();
-        db.AuditEvents.Add(audits.Create(Audit.AuditKinds.CredentialsRegenerated, application.OrganizationId, "client:" + application.ClientId,
-            revoke ? "tokens revoked" : null));
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        clients.AfterRegenerationCommitted();
-        return TypedResults.Ok(new CredentialsResponse(application.ClientId, application.SecretIssuedAt, secret, revoke));
+        var secret = await tenants.RegenerateSecretAsync(application!, revoke, cancellationToken);
+        return TypedResults.Ok(new CredentialsResponse(application!.ClientId, application.SecretIssuedAt, secret, revoke));
     }
 
     internal static async Task<IResult> RevokeTokensAsync(

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TokenService.Api;
@@ -102,8 +101,7 @@ public static class OrganizationsApi
     }
 
     internal static async Task<IResult> UpdateAsync(
-        string org, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TimeProvider clock,
-        Audit.AuditLog audits, Tokens.SettingsGeneration settings, CancellationToken cancellationToken)
+        string org, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TenantOperations tenants, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -123,14 +121,7 @@ public static class OrganizationsApi
 
         if (body.AccessTokenTtl is { } ttl)
         {
-            db.AuditEvents.Add(audits.Create(Audit.AuditKinds.TtlChanged, organization!.Id, "org:" + org,
-                $"accesstokenttl {organization.AccessTokenTtl?.ToString(CultureInfo.InvariantCulture) ?? "default"} -> {ttl.ToString(CultureInfo.InvariantCulture)}"));
-            organization.AccessTokenTtl = ttl;
-            organization.Modified = clock.GetUtcNow();
-            await db.SaveChangesAsync(cancellationToken);
-
-            // Committed: cached settings on this instance die now (other instances re-read within a second).
-            settings.Advance();
+            await tenants.UpdateSettingsAsync(organization!, "org:" + org, ttl, apply: null, cancellationToken);
         }
 
         return TypedResults.Ok(ToResponse(organization!));
@@ -156,8 +147,7 @@ public static class OrganizationsApi
     }
 
     internal static async Task<IResult> RegenerateCredentialsAsync(
-        string org, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, ClientRegistry clients,
-        TimeProvider clock, Audit.AuditLog audits, CancellationToken cancellationToken)
+        string org, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, TenantOperations tenants, CancellationToken cancellationToken)
     {
         var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
         if (refusal is not null)
@@ -166,15 +156,8 @@ public static class OrganizationsApi
         }
 
         var revoke = revoke_tokens ?? false;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var secret = await clients.RegenerateSecretAsync(organization!.ClientId, organization.Id, revoke, cancellationToken);
-        organization.SecretIssuedAt = clock.GetUtcNow();
-        db.AuditEvents.Add(audits.Create(Audit.AuditKinds.CredentialsRegenerated, organization.Id, "client:" + organization.ClientId,
-            revoke ? "tokens revoked" : null));
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        clients.AfterRegenerationCommitted();
-        return TypedResults.Ok(new CredentialsResponse(organization.ClientId, organization.SecretIssuedAt, secret, revoke));
+        var secret = await tenants.RegenerateSecretAsync(organization!, revoke, cancellationToken);
+        return TypedResults.Ok(new CredentialsResponse(organization!.ClientId, organization.SecretIssuedAt, secret, revoke));
     }
 
     internal static async Task<IResult> RevokeTokensAsync(

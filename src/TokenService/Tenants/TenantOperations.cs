@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using TokenService.Callers;
 using TokenService.Data;
@@ -11,7 +12,8 @@ namespace TokenService.Tenants;
 /// Creates and removes organizations, applications and resource servers together with their OpenIddict
 /// clients, in one transaction each, so a tenant never exists without its client or the other way round.
 /// </summary>
-public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock, Tokens.SettingsGeneration settings, Tokens.TokenGeneration tokens)
+public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock,
+    Tokens.SettingsGeneration settings, Tokens.TokenGeneration tokens, Audit.AuditLog audits)
 {
     /// <summary>Creates an organization, its sandbox app and, when <paramref name="owner"/> is given, its first admin user.</summary>
     public async Task<OrganizationCreatedResponse> CreateOrganizationAsync(
@@ -120,5 +122,44 @@ public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry cl
         await db.SaveChangesAsync(cancellationToken);
         return new ApplicationCreatedResponse(app.Id, name, org.Name, app.ClientId, credentials.ClientSecret,
             app.AccessTokenTtl, app.Secured, now, now);
+    }
+
+    /// <summary>
+    /// Regenerates an organization's or application's client secret: the secret, its issue date and the audit event
+    /// commit together; once committed this instance forgets the old secret at once (others within a second).
+    /// </summary>
+    public async Task<string> RegenerateSecretAsync(IClientTenant tenant, bool revokeTokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var secret = await clients.RegenerateSecretAsync(tenant.ClientId, tenant.TenantOrganizationId, revokeTokens, cancellationToken);
+        tenant.SecretIssuedAt = clock.GetUtcNow();
+        db.AuditEvents.Add(audits.Create(Audit.AuditKinds.CredentialsRegenerated, tenant.TenantOrganizationId, "client:" + tenant.ClientId,
+            revokeTokens ? "tokens revoked" : null));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        clients.AfterRegenerationCommitted();
+        return secret;
+    }
+
+    /// <summary>
+    /// Sets an organization's or application's token TTL (with <paramref name="apply"/>'s other changes of the same row),
+    /// audited with the old and new values under <paramref name="target"/>; once committed, this instance's cached
+    /// settings die at once (other instances re-read within a second).
+    /// </summary>
+    public async Task UpdateSettingsAsync(IClientTenant tenant, string target, long? ttl, Action? apply, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        if (ttl is { } value)
+        {
+            db.AuditEvents.Add(audits.Create(Audit.AuditKinds.TtlChanged, tenant.TenantOrganizationId, target,
+                $"accesstokenttl {tenant.AccessTokenTtl?.ToString(CultureInfo.InvariantCulture) ?? "default"} -> {value.ToString(CultureInfo.InvariantCulture)}"));
+            tenant.AccessTokenTtl = value;
+        }
+
+        apply?.Invoke();
+        tenant.Modified = clock.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        settings.Advance();
     }
 }

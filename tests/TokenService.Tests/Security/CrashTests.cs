@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -41,8 +42,18 @@ public sealed class CrashTests(ITestOutputHelper output)
 
                 // Act: load from several workers, then SIGKILL mid-run.
                 using var stop = new CancellationTokenSource();
+                var before = issued.Count;
                 var load = Enumerable.Range(0, Workers).Select(_ => Task.Run(() => LoadAsync(service.Address, app, issued, revoked, unsure, stop.Token))).ToList();
-                await Task.Delay(TimeSpan.FromMilliseconds(1500));
+
+                // Killed once the load is well under way — at least 1.5 s and two tokens per worker — however slow the
+                // machine is today (a fixed delay left a loaded machine with a handful of tokens to check).
+                var started = Stopwatch.StartNew();
+                while (started.Elapsed < TimeSpan.FromSeconds(1.5) ||
+                       issued.Count - before < 2 * Workers && started.Elapsed < TimeSpan.FromSeconds(20))
+                {
+                    await Task.Delay(50);
+                }
+
                 service.Kill();
                 await stop.CancelAsync();
                 await Task.WhenAll(load);
