@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
+using TokenService.Data.Entities;
 using TokenService.Options;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -56,19 +57,13 @@ public sealed partial class TokenPruner(
 
         // OpenIddict stores token dates as UTC DateTime.
         var threshold = (clock.GetUtcNow() - settings.MinimumAge).UtcDateTime;
-        var tokens = db.Set<OpenIddictEntityFrameworkCoreToken>();
-        var deleted = await DeleteInBatchesAsync(
-            tokens.Where(t => t.ExpirationDate != null && t.ExpirationDate < threshold).OrderBy(t => t.Id), settings.BatchSize, cancellationToken);
-        deleted += await DeleteInBatchesAsync(
-            tokens.Where(t => t.Status != Statuses.Valid && t.CreationDate < threshold).OrderBy(t => t.Id), settings.BatchSize, cancellationToken);
-
-        var auditThreshold = (clock.GetUtcNow() - settings.AuditRetention).ToUnixTimeMilliseconds();
+        var deleted = await DeleteInBatchesAsync(ExpiredTokens(db, threshold), settings.BatchSize, cancellationToken);
+        deleted += await DeleteInBatchesAsync(RevokedTokens(db, threshold), settings.BatchSize, cancellationToken);
         var audits = await DeleteInBatchesAsync(
-            db.AuditEvents.Where(e => e.At < auditThreshold).OrderBy(e => e.Id), settings.BatchSize, cancellationToken);
+            OldAuditEvents(db, (clock.GetUtcNow() - settings.AuditRetention).ToUnixTimeMilliseconds()), settings.BatchSize, cancellationToken);
 
         // Brute-force counters whose window is long over mean nothing any more.
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await DeleteInBatchesAsync(db.FailureCounters.Where(c => c.ExpiresAt < now).OrderBy(c => c.Key), settings.BatchSize, cancellationToken);
+        await DeleteInBatchesAsync(ExpiredCounters(db, clock.GetUtcNow().ToUnixTimeMilliseconds()), settings.BatchSize, cancellationToken);
         if (deleted > 0 || audits > 0)
         {
             Log.Pruned(logger, deleted, audits);
@@ -76,6 +71,26 @@ public sealed partial class TokenPruner(
 
         return deleted;
     }
+
+    // Each batch is ordered by the column its filter ranges over, so the database walks that column's index and stops
+    // after one batch. Ordered by the key instead, SQLite gathered every matching row and sorted it for each batch: at
+    // ten million expired tokens one batch held the write lock for minutes (bench/scale.sh), and nothing was pruned.
+
+    /// <summary>Tokens expired before <paramref name="threshold"/>, oldest first (the <c>ExpirationDate</c> index).</summary>
+    public static IOrderedQueryable<OpenIddictEntityFrameworkCoreToken> ExpiredTokens(TokenServiceDbContext db, DateTime threshold) =>
+        db.Set<OpenIddictEntityFrameworkCoreToken>().Where(t => t.ExpirationDate != null && t.ExpirationDate < threshold).OrderBy(t => t.ExpirationDate);
+
+    /// <summary>Tokens no longer valid (revoked, redeemed) created before <paramref name="threshold"/> (the <c>CreationDate</c> index).</summary>
+    public static IOrderedQueryable<OpenIddictEntityFrameworkCoreToken> RevokedTokens(TokenServiceDbContext db, DateTime threshold) =>
+        db.Set<OpenIddictEntityFrameworkCoreToken>().Where(t => t.Status != Statuses.Valid && t.CreationDate < threshold).OrderBy(t => t.CreationDate);
+
+    /// <summary>Audit events older than <paramref name="threshold"/> (Unix ms; the <c>At</c> index).</summary>
+    public static IOrderedQueryable<AuditEvent> OldAuditEvents(TokenServiceDbContext db, long threshold) =>
+        db.AuditEvents.Where(e => e.At < threshold).OrderBy(e => e.At);
+
+    /// <summary>Brute-force counters whose window ended before <paramref name="now"/> (Unix ms; the <c>ExpiresAt</c> index).</summary>
+    public static IOrderedQueryable<FailureCounter> ExpiredCounters(TokenServiceDbContext db, long now) =>
+        db.FailureCounters.Where(c => c.ExpiresAt < now).OrderBy(c => c.ExpiresAt);
 
     private static async Task<int> DeleteInBatchesAsync<T>(IOrderedQueryable<T> doomed, int batchSize, CancellationToken cancellationToken)
     {

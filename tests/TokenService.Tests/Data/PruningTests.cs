@@ -18,6 +18,57 @@ public sealed class PruningTests
     };
 
     [Fact]
+    public async Task PruneBatches_OnSqlite_WalkAnIndexAndStopAtTheBatch_NeverSortingEveryMatch()
+    {
+        // Arrange: the pruner's four batch queries, as the database will plan them.
+        await using var factory = new TokenServiceFactory(null, Settings, TestEngine.Sqlite);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
+        var now = DateTime.UtcNow;
+        var queries = new[]
+        {
+            TokenPruner.ExpiredTokens(db, now).Take(10_000).ToQueryString(),
+            TokenPruner.RevokedTokens(db, now).Take(10_000).ToQueryString(),
+            TokenPruner.OldAuditEvents(db, 0).Take(10_000).ToQueryString(),
+            TokenPruner.ExpiredCounters(db, 0).Take(10_000).ToQueryString(),
+        };
+
+        // Act
+        var plans = new List<string>();
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        foreach (var query in queries)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + query[query.IndexOf("SELECT", StringComparison.Ordinal)..];
+            foreach (var line in query.Split('\n').TakeWhile(l => l.StartsWith(".param set", StringComparison.Ordinal)))
+            {
+                var parts = line.Split(' ', 4);
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = parts[2];
+                parameter.Value = parts[3].Trim('\'');
+                command.Parameters.Add(parameter);
+            }
+
+            await using var reader = await command.ExecuteReaderAsync();
+            var steps = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                steps.Add(reader.GetString(3));
+            }
+
+            plans.Add(string.Join(" | ", steps));
+        }
+
+        // Assert: an index range, and no sort of the matches (a sort reads every expired row before the first delete).
+        Assert.All(plans, plan =>
+        {
+            Assert.Contains("USING INDEX", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public async Task PruneOnce_DeletesExpiredAndRevokedInBatches_KeepsLiveTokens()
     {
         await using var factory = new TokenServiceFactory(null, Settings);
