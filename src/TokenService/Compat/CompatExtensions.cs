@@ -6,11 +6,8 @@ public static class CompatExtensions
     public static IHostApplicationBuilder AddUsergridCompat(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOpenIddict().AddServer(options =>
-        {
-            options.AddEventHandler(UsergridTenantRule.Descriptor);
-            options.AddEventHandler(UsergridTokenResponse.Descriptor);
-        });
+        builder.Services.AddSingleton<OAuth.IGrantRule, UsergridTenantRule>();
+        builder.Services.AddOpenIddict().AddServer(options => options.AddEventHandler(UsergridTokenResponse.Descriptor));
         return builder;
     }
 }

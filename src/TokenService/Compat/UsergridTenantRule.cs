@@ -1,34 +1,23 @@
 using Microsoft.AspNetCore;
 using OpenIddict.Server;
 using TokenService.OAuth;
-using static OpenIddict.Abstractions.OpenIddictConstants;
-using static OpenIddict.Server.OpenIddictServerEvents;
+using TokenService.Principals;
 
 namespace TokenService.Compat;
 
 /// <summary>
-/// On <c>/{org}/{app}/token</c>, credentials of another tenant get nothing, even though they are valid: once the grant
-/// has decided who the token is for, a principal of another organization (or another app of it) is refused.
+/// On <c>/{org}/{app}/token</c>, credentials of another tenant get nothing, even though they are valid: a principal
+/// of another organization (or of another app of it) is refused before anything is charged or decided for it.
 /// </summary>
-public sealed class UsergridTenantRule : IOpenIddictServerHandler<HandleTokenRequestContext>
+public sealed class UsergridTenantRule : IGrantRule
 {
-    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
-        OpenIddictServerHandlerDescriptor.CreateBuilder<HandleTokenRequestContext>()
-            .UseSingletonHandler<UsergridTenantRule>()
-            .SetOrder(GrantIssuer.GrantOrder + 1)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
-
-    public ValueTask HandleAsync(HandleTokenRequestContext context)
+    public string? Refuse(OpenIddictServerEvents.HandleTokenRequestContext context, Caller caller)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Transaction.GetHttpRequest()?.HttpContext.Features.Get<UsergridTokenRequest>() is { Org: { } org } path &&
-            GrantIssuer.IssuedToOf(context.Transaction) is { } caller &&
-            (caller.Org != org || caller.App is { } app && app != path.App))
-        {
-            context.Reject(Errors.InvalidGrant, "These credentials belong to another organization or application.");
-        }
-
-        return default;
+        ArgumentNullException.ThrowIfNull(caller);
+        return context.Transaction.GetHttpRequest()?.HttpContext.Features.Get<UsergridTokenRequest>() is { Org: { } org } path &&
+               (caller.Org != org || caller.App is { } app && app != path.App)
+            ? "These credentials belong to another organization or application."
+            : null;
     }
 }

@@ -15,7 +15,7 @@ namespace TokenService.OAuth;
 /// token and asks for a refresh token where the grant allows one. Every grant ends here.
 /// </summary>
 public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets budgets,
-    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits, Audit.IssuanceAudit audit)
+    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits, Audit.IssuanceAudit audit, IEnumerable<IGrantRule> rules)
 {
     /// <summary>Grants run once OpenIddict has attached the validated principals (e.g. the refresh token's).</summary>
     public static int GrantOrder { get; } = OpenIddictServerHandlers.Exchange.AttachPrincipal.Descriptor.Order + 1_000;
@@ -33,6 +33,15 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets bud
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(caller);
+        foreach (var rule in rules)
+        {
+            if (rule.Refuse(context, caller) is { } refusal)
+            {
+                context.Reject(Errors.InvalidGrant, refusal);
+                return;
+            }
+        }
+
         // A user who proved a password or a refresh token is an authenticated caller: charged to the user's budget
         // (clients were charged when their secret was accepted).
         if (PrincipalKinds.Of(caller.Type).IsUser &&
@@ -76,6 +85,16 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets bud
             context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString());
         context.SignIn(principal);
     }
+}
+
+/// <summary>
+/// A rule the principal of a grant must pass before anything is charged or decided for it, added by a room above
+/// this one (Compat's tenant rule of Usergrid's app paths). A refusal is answered <c>invalid_grant</c>.
+/// </summary>
+public interface IGrantRule
+{
+    /// <summary>Why <paramref name="caller"/> may not have a token from this request, or <c>null</c>.</summary>
+    string? Refuse(HandleTokenRequestContext context, Caller caller);
 }
 
 /// <summary>

@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace TokenService.Principals;
 
-/// <summary>Kinds of principal. The first four are carried by tokens and reported as <c>principal_type</c>.</summary>
+/// <summary>Kinds of principal; what differs between them is in <see cref="PrincipalKinds"/>.</summary>
 public enum PrincipalType
 {
     Guest,
