@@ -17,8 +17,8 @@ public static class LockingRead
 {
     /// <summary>
     /// <c>SELECT</c> of <paramref name="properties"/> (aliased to the property names) of <typeparamref name="TEntity"/>
-    /// rows whose <paramref name="key"/> is one of <paramref name="keyCount"/> parameters <c>{0}</c>…, for
-    /// <c>SqlQueryRaw</c>.
+    /// rows whose <paramref name="key"/> is one of <paramref name="keyCount"/> parameters <c>@p0</c>, <c>@p1</c>…
+    /// (a name every provider here accepts), for a command run in the caller's transaction.
     /// </summary>
     public static string Sql<TEntity>(DbContext db, string key, IReadOnlyList<string> properties, int keyCount)
     {
@@ -40,7 +40,7 @@ public static class LockingRead
         }
 
         text.Append(" WHERE ").Append(Column(key)).Append(" IN (")
-            .AppendJoin(", ", Enumerable.Range(0, keyCount).Select(i => $"{{{i}}}")).Append(')');
+            .AppendJoin(", ", Enumerable.Range(0, keyCount).Select(i => $"@p{i}")).Append(')');
         if (db.Database.IsNpgsql())
         {
             text.Append(" FOR SHARE");

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using OpenIddict.EntityFrameworkCore.Models;
 using TokenService.Data;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -65,10 +66,37 @@ public static class ReplacedSecrets
             return;
         }
 
-        var sql = LockingRead.Sql<OpenIddictEntityFrameworkCoreApplication>(db, nameof(OpenIddictEntityFrameworkCoreApplication.Id),
-            [nameof(ClientRow.Id), nameof(ClientRow.Properties)], clients.Length);
-        var revoked = (await db.Database.SqlQueryRaw<ClientRow>(sql, clients.Cast<object>().ToArray()).ToListAsync())
-            .ToDictionary(static r => r.Id, static r => RevokedOf(ReadObject(r.Properties)).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        // A plain command in the writer's transaction: it runs in the writer's critical section once per batch, where
+        // EF Core's raw-SQL query pipeline cost about a seventh of SQLite's token throughput.
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = LockingRead.Sql<OpenIddictEntityFrameworkCoreApplication>(db, nameof(OpenIddictEntityFrameworkCoreApplication.Id),
+            ["Id", "Properties"], clients.Length);
+        for (var i = 0; i < clients.Length; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameter.Value = clients[i];
+            command.Parameters.Add(parameter);
+        }
+
+        var revoked = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                if (!await reader.IsDBNullAsync(1) && RevokedOf(ReadObject(reader.GetString(1))).ToHashSet(StringComparer.Ordinal) is { Count: > 0 } fingerprints)
+                {
+                    revoked[reader.GetString(0)] = fingerprints;
+                }
+            }
+        }
+
+        if (revoked.Count == 0)
+        {
+            return;
+        }
+
         foreach (var pending in batch)
         {
             if (pending.VerifiedSecretHash is { } verified && pending.ApplicationId is { } id &&
@@ -98,12 +126,4 @@ public static class ReplacedSecrets
         properties?[RevokedProperty] is JsonArray list
             ? list.Select(static n => n is JsonValue value && value.TryGetValue(out string? s) ? s : null).OfType<string>()
             : [];
-
-    /// <summary>The columns of a client's row the check reads.</summary>
-    private sealed class ClientRow
-    {
-        public required string Id { get; init; }
-
-        public string? Properties { get; init; }
-    }
 }

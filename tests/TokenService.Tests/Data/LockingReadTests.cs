@@ -19,7 +19,7 @@ public sealed class LockingReadTests
         var sql = LockingRead.Sql<OpenIddictEntityFrameworkCoreApplication>(db, "Id", Columns, 2);
 
         Assert.Equal("SELECT [Id] AS [Id], [ClientSecret] AS [ClientSecret], [Properties] AS [Properties] FROM [OpenIddictApplications] " +
-                     "WITH (REPEATABLEREAD, ROWLOCK) WHERE [Id] IN ({0}, {1})", sql);
+                     "WITH (REPEATABLEREAD, ROWLOCK) WHERE [Id] IN (@p0, @p1)", sql);
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class LockingReadTests
 
         var sql = LockingRead.Sql<OpenIddictEntityFrameworkCoreApplication>(db, "Id", Columns, 1);
 
-        Assert.EndsWith("WHERE \"Id\" IN ({0}) FOR SHARE", sql, StringComparison.Ordinal);
+        Assert.EndsWith("WHERE \"Id\" IN (@p0) FOR SHARE", sql, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -165,11 +165,10 @@ public sealed class ReplacedSecretsTests
     }
 
     /// <summary>
-    /// Once armed, holds the token writer's next commit before it has read the client's row: on SQLite at its first
-    /// command, before its transaction begins (SQLite's lock would otherwise keep the other instance out); elsewhere at the
-    /// locking read itself, inside the transaction but before any lock is taken.
+    /// Once armed, holds the token writer's next commit as its transaction begins: after the secret was verified, before
+    /// the client's row is read and before any lock is taken (SQLite's would keep the other instance out).
     /// </summary>
-    private sealed class WriterHold : DbCommandInterceptor
+    private sealed class WriterHold : DbTransactionInterceptor
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -181,29 +180,16 @@ public sealed class ReplacedSecretsTests
 
         public void Release() => _release.TrySetResult();
 
-        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData,
+            InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
         {
-            // The writer's first command on SQLite hands checkpoints to the background checkpointer.
-            await HoldIfAsync(command.CommandText.StartsWith("PRAGMA wal_autocheckpoint=0", StringComparison.Ordinal));
-            return result;
-        }
-
-        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            await HoldIfAsync(command.CommandText.Contains("FOR SHARE", StringComparison.Ordinal) ||
-                              command.CommandText.Contains("REPEATABLEREAD", StringComparison.Ordinal));
-            return result;
-        }
-
-        private async Task HoldIfAsync(bool writerCommand)
-        {
-            if (writerCommand && Interlocked.Exchange(ref _armed, 0) == 1)
+            if (Interlocked.Exchange(ref _armed, 0) == 1)
             {
                 _reached.TrySetResult();
                 await _release.Task;
             }
+
+            return result;
         }
     }
 }
