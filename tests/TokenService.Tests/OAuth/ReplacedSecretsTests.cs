@@ -3,7 +3,6 @@ using System.Net;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.EntityFrameworkCore.Models;
-using TokenService.Data;
 using TokenService.OAuth.Lean;
 using TokenService.Tests.Infrastructure;
 
@@ -19,7 +18,7 @@ public sealed class ReplacedSecretsTests
     [Fact]
     public async Task RegeneratedWithRevokeTokens_ATokenIssuedElsewhereWithTheOldSecretWithinTheBound_IsRevoked()
     {
-        await OnTwoInstancesAsync(null, async (first, second, a, b) =>
+        await TwoInstances.RunAsync(async (first, second, a, b) =>
         {
             // Arrange: the second instance has verified the app's secret (so its lean path answers it from memory).
             var (org, app) = await CreateAppAsync(a);
@@ -43,7 +42,7 @@ public sealed class ReplacedSecretsTests
     [Fact]
     public async Task RegeneratedWithRevokeTokens_ThenAgainWithout_ATokenOfTheFirstSecretIssuedElsewhere_IsStillRevoked()
     {
-        await OnTwoInstancesAsync(null, async (first, second, a, b) =>
+        await TwoInstances.RunAsync(async (first, second, a, b) =>
         {
             // Arrange
             var (org, app) = await CreateAppAsync(a);
@@ -90,7 +89,7 @@ public sealed class ReplacedSecretsTests
     [Fact]
     public async Task RegeneratedWithoutRevokeTokens_ATokenIssuedElsewhereWithTheOldSecretWithinTheBound_StaysActive()
     {
-        await OnTwoInstancesAsync(null, async (first, second, a, b) =>
+        await TwoInstances.RunAsync(async (first, second, a, b) =>
         {
             // Arrange
             var (org, app) = await CreateAppAsync(a);
@@ -112,7 +111,7 @@ public sealed class ReplacedSecretsTests
     public async Task RegeneratedWithRevokeTokens_WhileATokenOfTheOldSecretAwaitsItsCommit_TheTokenIsRevoked()
     {
         var hold = new WriterHold();
-        await OnTwoInstancesAsync(hold, async (first, second, a, b) =>
+        await TwoInstances.RunAsync(async (first, second, a, b) =>
         {
             // Arrange: a first use of the secret (OpenIddict's path, which reads the client's row), held by the first
             // instance's writer after the secret was verified and before its transaction begins.
@@ -133,35 +132,13 @@ public sealed class ReplacedSecretsTests
             Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
             var token = System.Text.Json.JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
             Assert.False(await b.IsActiveAsync(org.Client, token));
-        });
+        }, hold);
     }
 
     private static async Task<(TestOrg Org, Credentials App)> CreateAppAsync(ServiceClient client)
     {
         var org = await client.CreateOrgAsync();
         return (org, await client.CreateAppAsync(org, "rotating"));
-    }
-
-    /// <summary>Two hosts on one database of their own; the first's database commands pass through <paramref name="interceptor"/>.</summary>
-    private static async Task OnTwoInstancesAsync(IInterceptor? interceptor,
-        Func<TokenServiceFactory, TokenServiceFactory, ServiceClient, ServiceClient, Task> test)
-    {
-        var database = Guid.NewGuid().ToString("N");
-        try
-        {
-            await using var first = new TokenServiceFactory(database, null)
-            {
-                ExtraServices = interceptor is null ? null : services => services.ConfigureDbContext<TokenServiceDbContext>(o => o.AddInterceptors(interceptor)),
-            };
-            await using var second = new TokenServiceFactory(database, null);
-            using var a = first.CreateServiceClient();
-            using var b = second.CreateServiceClient();
-            await test(first, second, a, b);
-        }
-        finally
-        {
-            TestDatabase.DeleteSqlite(database);
-        }
     }
 
     /// <summary>

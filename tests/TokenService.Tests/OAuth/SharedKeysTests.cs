@@ -45,7 +45,7 @@ public sealed class SharedKeysTests
     [Fact]
     public async Task StateSeenByOneInstance_ChangedOnAnother_IsSeenWithinOneSecond()
     {
-        await OnTwoInstancesAsync(async (first, second, a, b) =>
+        await TwoInstances.RunAsync(async (first, second, a, b) =>
         {
             var org = await a.CreateOrgAsync();
             var token = await a.GetTokenAsync(org.Sandbox);
@@ -66,7 +66,7 @@ public sealed class SharedKeysTests
     [Fact]
     public async Task RevokedOnAnotherInstance_IsRefusedWithinOneSecond_AndAtOnceWhereRevoked()
     {
-        await OnTwoInstancesAsync(async (first, second, a, b) =>
+        await TwoInstances.RunAsync(async (first, second, a, b) =>
         {
             var org = await a.CreateOrgAsync();
             var token = await a.GetTokenAsync(org.Sandbox);
@@ -88,7 +88,7 @@ public sealed class SharedKeysTests
     public async Task SecretRegeneratedOnOneInstance_FailsAtOnceThere_AndWithinASecondOnTheOther_BothForTokensAndTheManagementApi()
     {
         // Arrange: the old secret verified (and so remembered) on both instances.
-        await OnTwoInstancesAsync(async (first, second, a, b) =>
+        await TwoInstances.RunAsync(async (first, second, a, b) =>
         {
             var org = await a.CreateOrgAsync();
             var app = await a.CreateAppAsync(org, "rotating");
@@ -124,7 +124,7 @@ public sealed class SharedKeysTests
     public async Task TtlChangedOnOneInstance_AppliesAtOnceThere_AndWithinASecondOnTheOther()
     {
         // Arrange: both instances have issued a token (and so remember the app's TTL).
-        await OnTwoInstancesAsync(async (first, second, a, b) =>
+        await TwoInstances.RunAsync(async (first, second, a, b) =>
         {
             var org = await a.CreateOrgAsync();
             var app = await a.CreateAppAsync(org, "timed");
@@ -143,24 +143,6 @@ public sealed class SharedKeysTests
             Assert.Equal(60, here);
             Assert.Equal(60, there);
         });
-    }
-
-    /// <summary>Two hosts of the service on one database of their own, with a client each.</summary>
-    private static async Task OnTwoInstancesAsync(Func<TokenServiceFactory, TokenServiceFactory, ServiceClient, ServiceClient, Task> test)
-    {
-        var database = Guid.NewGuid().ToString("N");
-        try
-        {
-            await using var first = new TokenServiceFactory(database, null);
-            await using var second = new TokenServiceFactory(database, null);
-            using var a = first.CreateServiceClient();
-            using var b = second.CreateServiceClient();
-            await test(first, second, a, b);
-        }
-        finally
-        {
-            TestDatabase.DeleteSqlite(database);
-        }
     }
 
     [Fact]
