@@ -1,7 +1,7 @@
 namespace TokenService.Data.Entities;
 
 /// <summary>A person who administers the organizations it is a member of.</summary>
-public sealed class AdminUser
+public sealed class AdminUser : IUserAccount
 {
     public Guid Id { get; set; }
 
@@ -23,4 +23,6 @@ public sealed class AdminUser
     public DateTimeOffset Modified { get; set; }
 
     public List<OrganizationAdmin> Memberships { get; } = [];
+
+    void IUserAccount.ChangeEmail(string email) => Email = email;
 }

@@ -1,7 +1,7 @@
 namespace TokenService.Data.Entities;
 
 /// <summary>A user of one application, who may read itself and revoke its own tokens.</summary>
-public sealed class AppUser
+public sealed class AppUser : IUserAccount
 {
     public Guid Id { get; set; }
 
@@ -26,4 +26,6 @@ public sealed class AppUser
     public DateTimeOffset Created { get; set; }
 
     public DateTimeOffset Modified { get; set; }
+
+    void IUserAccount.ChangeEmail(string email) => Email = email;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TokenService.Api;
 using TokenService.Callers;
@@ -39,18 +40,14 @@ public sealed record ApplicationFlag(bool Secured);
 /// </summary>
 public sealed class ApplicationFlags(Tokens.SettingsGeneration generation, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches) : IDisposable
 {
-    private static readonly CompiledQuery<Func<TokenServiceDbContext, string, string, CancellationToken, Task<ApplicationFlag?>>> ByName =
-        new(() => EF.CompileAsyncQuery((TokenServiceDbContext db, string org, string app, CancellationToken _) =>
-            db.Applications.AsNoTracking().Where(a => a.Organization.Name == org && a.Name == app)
-                .Select(a => new ApplicationFlag(a.Secured)).FirstOrDefault()));
-
     private readonly Tokens.FreshCache<ApplicationFlag> _entries = new(generation, clock, caches.Value.Entries);
 
     public async ValueTask<ApplicationFlag?> FindAsync(TokenServiceDbContext db, string org, string app, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         return await _entries.GetOrLoadAsync(org + "/" + app, (Db: db, Org: org, App: app),
-            static (state, cancellation) => ByName.For(state.Db)(state.Db, state.Org, state.App, cancellation), cancellationToken);
+            static (state, cancellation) => state.Db.Applications.AsNoTracking().Named(state.Org, state.App)
+                .Select(a => new ApplicationFlag(a.Secured)).FirstOrDefaultAsync(cancellation), cancellationToken);
     }
 
     public void Dispose() => _entries.Dispose();
@@ -67,7 +64,7 @@ public static class AccessCheckApi
         return endpoints;
     }
 
-    internal static async Task<IResult> CheckAsync(
+    internal static async Task<Results<Ok<AccessCheckResponse>, Refusal>> CheckAsync(
         AccessCheckRequest? body, Caller caller, CredentialResolver resolver, TokenServiceDbContext db, HttpContext http,
         ApplicationFlags apps, CancellationToken cancellationToken)
     {

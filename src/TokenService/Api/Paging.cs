@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.IdentityModel.Tokens;
 
 namespace TokenService.Api;
@@ -55,3 +56,22 @@ public static class Paging
 public sealed record Page<T>(
     [property: JsonPropertyName("items")] IReadOnlyList<T> Items,
     [property: JsonPropertyName("cursor")] string? Cursor);
+
+/// <summary>The query parameters of every list: bound with <c>[AsParameters]</c>, read once with <see cref="Read"/>.</summary>
+/// <param name="Limit">Items per page: 1 to <see cref="Paging.MaxLimit"/>, <see cref="Paging.DefaultLimit"/> when absent.</param>
+/// <param name="Cursor">The <c>cursor</c> of the previous page.</param>
+public sealed record PageRequest([FromQuery(Name = "limit")] int? Limit, [FromQuery(Name = "cursor")] string? Cursor)
+{
+    /// <summary>The page asked for, or a 400 naming what is wrong.</summary>
+    public Outcome<PageQuery> Read() =>
+        Paging.TryParse(Limit, Cursor, out var take, out var after) is { } error
+            ? ApiErrors.BadRequest(error)
+            : new PageQuery(take, after);
+}
+
+/// <summary>A parsed page request: at most <paramref name="Take"/> items after the key <paramref name="After"/>.</summary>
+public sealed record PageQuery(int Take, string? After)
+{
+    /// <summary>Builds the page from up to <c>Take + 1</c> rows ordered by key.</summary>
+    public Page<T> Build<T>(List<T> rows, Func<T, string> key) => Paging.Build(rows, Take, key);
+}

@@ -1,4 +1,5 @@
 using TokenService.Principals;
+
 namespace TokenService.Callers;
 
 /// <summary>Registers credential resolution and the powers it feeds.</summary>
@@ -23,12 +24,20 @@ public static class CallerExtensions
     /// Resolves the caller of every endpoint in a group before the handler runs; a credential that fails
     /// ends the request with its 400/401 and Usergrid error body.
     /// </summary>
-    public static TBuilder RequireCaller<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+    public static TBuilder RequireCaller<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(
+            CallerRequired.Instance,
+            new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(Api.ApiError), ["application/json"])
+            {
+                Description = "temporarily_unavailable: the credential's (or, for guests, the address's) request budget is spent; with Retry-After.",
+            });
+        return builder.AddEndpointFilter(async (context, next) =>
         {
             var result = await ResolveOnceAsync(context.HttpContext);
             return result.Failure is { } failure ? failure.ToResult() : await next(context);
         });
+    }
 
     /// <summary>Resolves the request's credentials at most once, however many times it is asked.</summary>
     internal static async ValueTask<CredentialResult> ResolveOnceAsync(HttpContext http)
@@ -68,4 +77,17 @@ internal sealed class CallerResolution : ICallerResolution
 {
     public async ValueTask<Caller> CallerOfAsync(HttpContext context) =>
         (await CallerExtensions.ResolveOnceAsync(context)).Caller ?? Caller.Guest;
+}
+
+/// <summary>
+/// Endpoint metadata: the endpoint resolves its caller from any of the credential forms (bearer token, <c>access_token</c>,
+/// client id and secret, HTTP Basic), so the OpenAPI document lists them as its security requirements.
+/// </summary>
+public sealed class CallerRequired
+{
+    public static readonly CallerRequired Instance = new();
+
+    private CallerRequired()
+    {
+    }
 }

@@ -34,7 +34,7 @@ public static class UsergridTokenPaths
         if (org is not null)
         {
             publicClientId = await http.RequestServices.GetRequiredService<TokenServiceDbContext>().Applications.AsNoTracking()
-                .Where(a => a.Organization.Name == org && a.Name == app).Select(a => a.PublicClientId)
+                .Named(org, app!).Select(a => a.PublicClientId)
                 .FirstOrDefaultAsync(http.RequestAborted);
             // An org or app that does not exist is not announced (a 404 here told strangers which tenants exist): a
             // client that signs nobody in stands in, and the answer is the one a real app gives for wrong credentials.

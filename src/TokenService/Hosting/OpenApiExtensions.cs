@@ -1,6 +1,8 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
-using TokenService.Api;
+using TokenService.Callers;
 
 namespace TokenService.Hosting;
 
@@ -21,6 +23,7 @@ public static class OpenApiExtensions
                               "TTL inputs are milliseconds; expires_in is seconds.",
             });
             options.DocumentFilter<ServiceDocumentFilter>();
+            options.OperationFilter<EndpointMetadataFilter>();
         });
         return builder;
     }
@@ -34,8 +37,39 @@ public static class OpenApiExtensions
     }
 
     /// <summary>
-    /// Adds what endpoint metadata cannot say: the credential forms every protected endpoint accepts, its error
-    /// bodies, and the protocol endpoints OpenIddict serves outside routing.
+    /// Reads two things from endpoint metadata that Swashbuckle leaves out: the descriptions of documented responses
+    /// (which error codes each status carries), and, for endpoints that resolve a caller (<see cref="CallerRequired"/>),
+    /// the security requirements — any one of the credential forms.
+    /// </summary>
+    private sealed class EndpointMetadataFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+            foreach (var produces in metadata.OfType<IProducesResponseTypeMetadata>())
+            {
+                if (produces.Description is { } description &&
+                    operation.Responses?.TryGetValue(produces.StatusCode.ToString(CultureInfo.InvariantCulture), out var response) == true &&
+                    response is OpenApiResponse documented)
+                {
+                    documented.Description = description;
+                }
+            }
+
+            if (metadata.OfType<CallerRequired>().Any())
+            {
+                operation.Security =
+                [
+                    Requirement(context.Document, "bearer"), Requirement(context.Document, "access_token"),
+                    Requirement(context.Document, "client_id", "client_secret"), Requirement(context.Document, "basic"),
+                ];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds what endpoint metadata cannot say: the credential schemes, and the endpoints served outside routing
+    /// (OpenIddict's protocol endpoints, the Usergrid token paths rewritten onto them, the health checks).
     /// </summary>
     private sealed class ServiceDocumentFilter : IDocumentFilter
     {
@@ -57,30 +91,6 @@ public static class OpenApiExtensions
             schemes["access_token"] = ApiKey("access_token", "An access token in the query string.");
             schemes["client_id"] = ApiKey("client_id", "A client id; goes with client_secret (query or form), acting as that org or app client.");
             schemes["client_secret"] = ApiKey("client_secret", "The secret of client_id.");
-
-            var error = context.SchemaGenerator.GenerateSchema(typeof(ApiError), context.SchemaRepository);
-            List<OpenApiSecurityRequirement> security =
-            [
-                Requirement(document, "bearer"), Requirement(document, "access_token"),
-                Requirement(document, "client_id", "client_secret"), Requirement(document, "basic"),
-            ];
-            foreach (var (path, item) in document.Paths)
-            {
-                if (path.StartsWith("/health", StringComparison.Ordinal) || item.Operations is null)
-                {
-                    continue;
-                }
-
-                foreach (var operation in item.Operations.Values)
-                {
-                    operation.Security = security;
-                    operation.Responses ??= [];
-                    AddError(operation, "400", "invalid_request: malformed input, or a token in two places.", error);
-                    AddError(operation, "401", "expired_token, auth_invalid, auth_bad_access_token, invalid_client or unauthorized (no credentials), with WWW-Authenticate.", error);
-                    AddError(operation, "403", "unauthorized: authenticated, but without power over this org/app.", error);
-                    AddError(operation, "404", "service_resource_not_found.", error);
-                }
-            }
 
             document.Paths["/token"] = Protocol("Token (RFC 6749)",
                 "grant_type=client_credentials (org and app clients), password (app users, the client being their app client) or " +
@@ -138,24 +148,6 @@ public static class OpenApiExtensions
             Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Query, Name = name, Description = description,
         };
 
-        private static OpenApiSecurityRequirement Requirement(OpenApiDocument document, params string[] schemes)
-        {
-            var requirement = new OpenApiSecurityRequirement();
-            foreach (var scheme in schemes)
-            {
-                requirement[new OpenApiSecuritySchemeReference(scheme, document)] = [];
-            }
-
-            return requirement;
-        }
-
-        private static void AddError(OpenApiOperation operation, string status, string description, IOpenApiSchema schema) =>
-            operation.Responses!.TryAdd(status, new OpenApiResponse
-            {
-                Description = description,
-                Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = schema } },
-            });
-
         private static OpenApiPathItem Protocol(string summary, string description, string[] fields)
         {
             var form = new OpenApiSchema { Type = JsonSchemaType.Object, Properties = new Dictionary<string, IOpenApiSchema>() };
@@ -191,5 +183,16 @@ public static class OpenApiExtensions
                 },
             };
         }
+    }
+
+    private static OpenApiSecurityRequirement Requirement(OpenApiDocument? document, params string[] schemes)
+    {
+        var requirement = new OpenApiSecurityRequirement();
+        foreach (var scheme in schemes)
+        {
+            requirement[new OpenApiSecuritySchemeReference(scheme, document)] = [];
+        }
+
+        return requirement;
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using TokenService.Api;
 using TokenService.Data;
@@ -15,7 +17,7 @@ public static class ApplicationsApi
     {
         ArgumentNullException.ThrowIfNull(management);
         var apps = management.MapGroup("/orgs/{org}/apps").WithTags("Applications");
-        apps.MapPost("/", CreateAsync).WithSummary("Create an application; the response carries its client secret, once");
+        apps.MapPost("/", CreateAsync).ProducesConflict().WithSummary("Create an application; the response carries its client secret, once");
         apps.MapGet("/", ListAsync).WithSummary("List an organization's applications");
         apps.MapGet("/{app}", GetAsync).WithSummary("Read an application, with its accesstokenttl");
         apps.MapPut("/{app}", UpdateAsync).WithSummary("Change an application's accesstokenttl or secured flag");
@@ -26,49 +28,52 @@ public static class ApplicationsApi
         return apps;
     }
 
-    internal static Task<IResult> CreateAsync(
+    internal static Task<Results<Created<ApplicationCreatedResponse>, Refusal>> CreateAsync(
         string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, TenantOperations tenants,
         CancellationToken cancellationToken) =>
-        OrganizationsApi.CreateNamedAsync(org, body, caller, db, "Application",
+        OrganizationsApi.CreateNamedAsync(org, body, caller, tenants, "Application",
             (o, name) => db.Applications.AnyAsync(a => a.OrganizationId == o.Id && a.Name == name, cancellationToken),
             (o, name) => tenants.CreateApplicationAsync(o, name, cancellationToken), "apps", cancellationToken);
 
-    internal static async Task<IResult> ListAsync(
-        string org, Caller caller, TokenServiceDbContext db, int? limit, string? cursor, CancellationToken cancellationToken)
-    {
-        var (refusal, organization) = await OrganizationsApi.FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        if (Paging.TryParse(limit, cursor, out var take, out var after) is { } error)
-        {
-            return ApiErrors.BadRequest(error);
-        }
-
-        var rows = await db.Applications.AsNoTracking()
-            .Where(a => a.OrganizationId == organization!.Id && (after == null || string.Compare(a.Name, after) > 0))
-            .OrderBy(a => a.Name).Take(take + 1)
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(Paging.Build(rows.ConvertAll(a => ToResponse(a, org)), take, a => a.Name));
-    }
-
-    internal static async Task<IResult> GetAsync(
-        string org, string app, Caller caller, TokenServiceDbContext db, CancellationToken cancellationToken)
-    {
-        var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(ToResponse(application!, org));
-    }
-
-    internal static async Task<IResult> UpdateAsync(
-        string org, string app, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TenantOperations tenants,
+    internal static async Task<Results<Ok<Page<ApplicationResponse>>, Refusal>> ListAsync(
+        string org, Caller caller, TokenServiceDbContext db, TenantOperations tenants, [AsParameters] PageRequest page,
         CancellationToken cancellationToken)
     {
-        var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
+        }
+
+        var query = page.Read();
+        if (query.Refused)
+        {
+            return query.Refusal;
+        }
+
+        var (organizationId, (take, after)) = (found.Value.Id, query.Value);
+        var rows = await db.Applications.AsNoTracking()
+            .Where(a => a.OrganizationId == organizationId && (after == null || string.Compare(a.Name, after) > 0))
+            .OrderBy(a => a.Name).Take(take + 1)
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(query.Value.Build(rows.ConvertAll(a => ToResponse(a, org)), a => a.Name));
+    }
+
+    internal static async Task<Results<Ok<ApplicationResponse>, Refusal>> GetAsync(
+        string org, string app, Caller caller, TenantOperations tenants, CancellationToken cancellationToken)
+    {
+        var found = await tenants.FindApplicationAsync(caller, org, app, cancellationToken);
+        return found.Refused ? found.Refusal : TypedResults.Ok(ToResponse(found.Value, org));
+    }
+
+    internal static async Task<Results<Ok<ApplicationResponse>, Refusal>> UpdateAsync(
+        string org, string app, UpdateSettingsRequest? body, Caller caller, TenantOperations tenants,
+        CancellationToken cancellationToken)
+    {
+        var found = await tenants.FindApplicationAsync(caller, org, app, cancellationToken);
+        if (found.Refused)
+        {
+            return found.Refusal;
         }
 
         if (body is null)
@@ -81,69 +86,59 @@ public static class ApplicationsApi
             return ApiErrors.BadRequest(error);
         }
 
+        var application = found.Value;
         if (body.AccessTokenTtl is not null || body.Secured is not null)
         {
-            await tenants.UpdateSettingsAsync(application!, $"app:{org}/{app}", body.AccessTokenTtl,
-                () => application!.Secured = body.Secured ?? application.Secured, cancellationToken);
+            await tenants.UpdateSettingsAsync(application, $"app:{org}/{app}", body.AccessTokenTtl,
+                () => application.Secured = body.Secured ?? application.Secured, cancellationToken);
         }
 
-        return TypedResults.Ok(ToResponse(application!, org));
+        return TypedResults.Ok(ToResponse(application, org));
     }
 
-    internal static async Task<IResult> DeleteAsync(
-        string org, string app, Caller caller, TokenServiceDbContext db, TenantOperations tenants, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<ApplicationResponse>, Refusal>> DeleteAsync(
+        string org, string app, Caller caller, TenantOperations tenants, CancellationToken cancellationToken)
     {
-        var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindApplicationAsync(caller, org, app, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
         }
 
-        await tenants.DeleteApplicationAsync(application!, cancellationToken);
-        return TypedResults.Ok(ToResponse(application!, org));
+        await tenants.DeleteApplicationAsync(found.Value, cancellationToken);
+        return TypedResults.Ok(ToResponse(found.Value, org));
     }
 
-    internal static async Task<IResult> GetCredentialsAsync(
-        string org, string app, Caller caller, TokenServiceDbContext db, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<CredentialsResponse>, Refusal>> GetCredentialsAsync(
+        string org, string app, Caller caller, TenantOperations tenants, CancellationToken cancellationToken)
     {
-        var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(new CredentialsResponse(application!.ClientId, application.SecretIssuedAt));
+        var found = await tenants.FindApplicationAsync(caller, org, app, cancellationToken);
+        return found.Refused ? found.Refusal : TypedResults.Ok(new CredentialsResponse(found.Value.ClientId, found.Value.SecretIssuedAt));
     }
 
-    internal static async Task<IResult> RegenerateCredentialsAsync(
-        string org, string app, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, TenantOperations tenants,
+    internal static async Task<Results<Ok<CredentialsResponse>, Refusal>> RegenerateCredentialsAsync(
+        string org, string app, [FromQuery(Name = "revoke_tokens")] bool? revokeTokens, Caller caller, TenantOperations tenants,
         CancellationToken cancellationToken)
     {
-        var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindApplicationAsync(caller, org, app, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
         }
 
-        var revoke = revoke_tokens ?? false;
-        var secret = await tenants.RegenerateSecretAsync(application!, revoke, cancellationToken);
-        return TypedResults.Ok(new CredentialsResponse(application!.ClientId, application.SecretIssuedAt, secret, revoke));
+        var revoke = revokeTokens ?? false;
+        var secret = await tenants.RegenerateSecretAsync(found.Value, revoke, cancellationToken);
+        return TypedResults.Ok(new CredentialsResponse(found.Value.ClientId, found.Value.SecretIssuedAt, secret, revoke));
     }
 
-    internal static async Task<IResult> RevokeTokensAsync(
-        string org, string app, Caller caller, TokenServiceDbContext db, ClientRegistry clients, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<RevokedResponse>, Refusal>> RevokeTokensAsync(
+        string org, string app, Caller caller, TenantOperations tenants, ClientRegistry clients, CancellationToken cancellationToken)
     {
-        var (refusal, application) = await FindAsync(org, app, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync(application!.OrganizationId, [application.ClientId, application.PublicClientId], cancellationToken)));
-    }
-
-    /// <summary>Powers first (403 before 404), then the lookup; see <see cref="OrganizationsApi.FindAsync"/>.</summary>
-    internal static async Task<(IResult? Refusal, Application? Application)> FindAsync(
-        string org, string app, Caller caller, TokenServiceDbContext db, CancellationToken cancellationToken)
-    {
-        if (!Powers.CanManageApp(caller, org, app))
-        {
-            return (ApiErrors.Forbidden(caller), null);
-        }
-
-        var application = await db.Applications
-            .FirstOrDefaultAsync(a => a.Organization.Name == org && a.Name == app, cancellationToken);
-        return application is null ? (ApiErrors.NotFound($"Application {org}/{app}"), null) : (null, application);
+        var found = await tenants.FindApplicationAsync(caller, org, app, cancellationToken);
+        return found.Refused
+            ? found.Refusal
+            : TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync(
+                found.Value.OrganizationId, [found.Value.ClientId, found.Value.PublicClientId], cancellationToken)));
     }
 
     internal static ApplicationResponse ToResponse(Application a, string org) =>

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TokenService.Api;
 using TokenService.Data;
 using TokenService.Principals;
+using TokenService.Tenants;
 
 namespace TokenService.Management;
 
@@ -18,22 +20,25 @@ public static class AuditApi
         return audit;
     }
 
-    internal static async Task<IResult> ListAsync(
-        string org, Caller caller, TokenServiceDbContext db, int? limit, string? cursor, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<Page<AuditEventResponse>>, Refusal>> ListAsync(
+        string org, Caller caller, TokenServiceDbContext db, TenantOperations tenants, [AsParameters] PageRequest page,
+        CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await OrganizationsApi.FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
         }
 
-        if (Paging.TryParse(limit, cursor, out var take, out var after) is { } error)
+        var query = page.Read();
+        if (query.Refused)
         {
-            return ApiErrors.BadRequest(error);
+            return query.Refusal;
         }
 
+        // The cursor of this list is the last event's id, newest first.
         long? before = null;
-        if (after is not null)
+        if (query.Value.After is { } after)
         {
             if (!long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
             {
@@ -43,14 +48,15 @@ public static class AuditApi
             before = id;
         }
 
+        var organizationId = found.Value.Id;
         var rows = await db.AuditEvents.AsNoTracking()
-            .Where(e => e.OrganizationId == organization!.Id && (before == null || e.Id < before))
-            .OrderByDescending(e => e.Id).Take(take + 1)
+            .Where(e => e.OrganizationId == organizationId && (before == null || e.Id < before))
+            .OrderByDescending(e => e.Id).Take(query.Value.Take + 1)
             .ToListAsync(cancellationToken);
-        var page = Paging.Build(rows, take, e => e.Id.ToString(CultureInfo.InvariantCulture));
+        var events = query.Value.Build(rows, e => e.Id.ToString(CultureInfo.InvariantCulture));
         return TypedResults.Ok(new Page<AuditEventResponse>(
-            page.Items.Select(e => new AuditEventResponse(e.Id, DateTimeOffset.FromUnixTimeMilliseconds(e.At), e.Kind, e.Actor, e.Target, e.Detail, e.Address)).ToList(),
-            page.Cursor));
+            events.Items.Select(e => new AuditEventResponse(e.Id, DateTimeOffset.FromUnixTimeMilliseconds(e.At), e.Kind, e.Actor, e.Target, e.Detail, e.Address)).ToList(),
+            events.Cursor));
     }
 }
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TokenService.Api;
@@ -7,6 +9,7 @@ using TokenService.Options;
 using TokenService.Principals;
 using TokenService.Tenants;
 using TokenService.Tokens;
+using TokenService.Users;
 
 namespace TokenService.Management;
 
@@ -17,7 +20,7 @@ public static class OrganizationsApi
     {
         ArgumentNullException.ThrowIfNull(management);
         var orgs = management.MapGroup("/orgs").WithTags("Organizations");
-        orgs.MapPost("/", CreateAsync).WithSummary("Create an organization with its sandbox app (superuser, or anyone when Registration:Open)");
+        orgs.MapPost("/", CreateAsync).ProducesConflict().WithSummary("Create an organization with its sandbox app (superuser, or anyone when Registration:Open)");
         orgs.MapGet("/", ListAsync).WithSummary("List organizations (superuser)");
         orgs.MapGet("/{org}", GetAsync).WithSummary("Read an organization");
         orgs.MapPut("/{org}", UpdateAsync).WithSummary("Change an organization's accesstokenttl (org-client tokens)");
@@ -28,8 +31,8 @@ public static class OrganizationsApi
         return orgs;
     }
 
-    internal static async Task<IResult> CreateAsync(
-        CreateOrganizationRequest? body, Caller caller, TenantOperations tenants, TokenServiceDbContext db, Users.UserAccounts users,
+    internal static async Task<Results<Created<OrganizationCreatedResponse>, Refusal>> CreateAsync(
+        CreateOrganizationRequest? body, Caller caller, TenantOperations tenants, TokenServiceDbContext db, UserAccounts users,
         IOptions<RegistrationOptions> registration, CancellationToken cancellationToken)
     {
         if (!Powers.CanCreateOrganization(caller, registration.Value.Open))
@@ -43,16 +46,16 @@ public static class OrganizationsApi
             return ApiErrors.BadRequest($"organization is required and must be a valid, unreserved name. {Names.Rule}");
         }
 
-        if (await db.Organizations.AnyAsync(o => o.Name == name, cancellationToken))
+        if (await db.Organizations.Named(name!).AnyAsync(cancellationToken))
         {
             return ApiErrors.Conflict($"Organization {name} already exists.");
         }
 
-        Users.CreateUserRequest? owner = null;
+        CreateUserRequest? owner = null;
         if (body!.Username is not null || body.Email is not null || body.Password is not null)
         {
-            owner = new Users.CreateUserRequest(body.Username, body.Email, body.Password, body.Name);
-            if (AdminUsersApi.ValidateCreate(owner) is { } error)
+            owner = new CreateUserRequest(body.Username, body.Email, body.Password, body.Name);
+            if (UserValidation.ValidateAdminCreate(owner) is { } error)
             {
                 return ApiErrors.BadRequest(error);
             }
@@ -74,39 +77,42 @@ public static class OrganizationsApi
         }
     }
 
-    internal static async Task<IResult> ListAsync(
-        Caller caller, TokenServiceDbContext db, int? limit, string? cursor, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<Page<OrganizationResponse>>, Refusal>> ListAsync(
+        Caller caller, TokenServiceDbContext db, [AsParameters] PageRequest page, CancellationToken cancellationToken)
     {
         if (!Powers.CanListOrganizations(caller))
         {
             return ApiErrors.Forbidden(caller);
         }
 
-        if (Paging.TryParse(limit, cursor, out var take, out var after) is { } error)
+        var query = page.Read();
+        if (query.Refused)
         {
-            return ApiErrors.BadRequest(error);
+            return query.Refusal;
         }
 
+        var (take, after) = query.Value;
         var rows = await db.Organizations.AsNoTracking()
             .Where(o => after == null || string.Compare(o.Name, after) > 0)
             .OrderBy(o => o.Name).Take(take + 1)
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(Paging.Build(rows.ConvertAll(ToResponse), take, o => o.Name));
+        return TypedResults.Ok(query.Value.Build(rows.ConvertAll(ToResponse), o => o.Name));
     }
 
-    internal static async Task<IResult> GetAsync(string org, Caller caller, TokenServiceDbContext db, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<OrganizationResponse>, Refusal>> GetAsync(
+        string org, Caller caller, TenantOperations tenants, CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(ToResponse(organization!));
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        return found.Refused ? found.Refusal : TypedResults.Ok(ToResponse(found.Value));
     }
 
-    internal static async Task<IResult> UpdateAsync(
-        string org, UpdateSettingsRequest? body, Caller caller, TokenServiceDbContext db, TenantOperations tenants, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<OrganizationResponse>, Refusal>> UpdateAsync(
+        string org, UpdateSettingsRequest? body, Caller caller, TenantOperations tenants, CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
         }
 
         if (body is null || body.Secured is not null)
@@ -121,65 +127,69 @@ public static class OrganizationsApi
 
         if (body.AccessTokenTtl is { } ttl)
         {
-            await tenants.UpdateSettingsAsync(organization!, "org:" + org, ttl, apply: null, cancellationToken);
+            await tenants.UpdateSettingsAsync(found.Value, "org:" + org, ttl, apply: null, cancellationToken);
         }
 
-        return TypedResults.Ok(ToResponse(organization!));
+        return TypedResults.Ok(ToResponse(found.Value));
     }
 
-    internal static async Task<IResult> DeleteAsync(
-        string org, Caller caller, TokenServiceDbContext db, TenantOperations tenants, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<OrganizationResponse>, Refusal>> DeleteAsync(
+        string org, Caller caller, TenantOperations tenants, CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
         }
 
-        await tenants.DeleteOrganizationAsync(organization!, cancellationToken);
-        return TypedResults.Ok(ToResponse(organization!));
+        await tenants.DeleteOrganizationAsync(found.Value, cancellationToken);
+        return TypedResults.Ok(ToResponse(found.Value));
     }
 
-    internal static async Task<IResult> GetCredentialsAsync(string org, Caller caller, TokenServiceDbContext db, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<CredentialsResponse>, Refusal>> GetCredentialsAsync(
+        string org, Caller caller, TenantOperations tenants, CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(new CredentialsResponse(organization!.ClientId, organization.SecretIssuedAt));
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        return found.Refused ? found.Refusal : TypedResults.Ok(new CredentialsResponse(found.Value.ClientId, found.Value.SecretIssuedAt));
     }
 
-    internal static async Task<IResult> RegenerateCredentialsAsync(
-        string org, bool? revoke_tokens, Caller caller, TokenServiceDbContext db, TenantOperations tenants, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<CredentialsResponse>, Refusal>> RegenerateCredentialsAsync(
+        string org, [FromQuery(Name = "revoke_tokens")] bool? revokeTokens, Caller caller, TenantOperations tenants,
+        CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
         }
 
-        var revoke = revoke_tokens ?? false;
-        var secret = await tenants.RegenerateSecretAsync(organization!, revoke, cancellationToken);
-        return TypedResults.Ok(new CredentialsResponse(organization!.ClientId, organization.SecretIssuedAt, secret, revoke));
+        var revoke = revokeTokens ?? false;
+        var secret = await tenants.RegenerateSecretAsync(found.Value, revoke, cancellationToken);
+        return TypedResults.Ok(new CredentialsResponse(found.Value.ClientId, found.Value.SecretIssuedAt, secret, revoke));
     }
 
-    internal static async Task<IResult> RevokeTokensAsync(
-        string org, Caller caller, TokenServiceDbContext db, ClientRegistry clients, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<RevokedResponse>, Refusal>> RevokeTokensAsync(
+        string org, Caller caller, TenantOperations tenants, ClientRegistry clients, CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
-        return refusal ?? TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync(organization!.Id, [organization.ClientId], cancellationToken)));
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        return found.Refused
+            ? found.Refusal
+            : TypedResults.Ok(new RevokedResponse(await clients.RevokeTokensAsync(found.Value.Id, [found.Value.ClientId], cancellationToken)));
     }
 
     /// <summary>
     /// Creates something named that an organization owns (an app, a resource server): org powers, the naming
     /// rule and uniqueness within the organization, then <paramref name="create"/>; 201 with what it returns.
     /// </summary>
-    internal static async Task<IResult> CreateNamedAsync<T>(
-        string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, string kind,
+    internal static async Task<Results<Created<T>, Refusal>> CreateNamedAsync<T>(
+        string org, CreateNamedRequest? body, Caller caller, TenantOperations tenants, string kind,
         Func<Organization, string, Task<bool>> exists, Func<Organization, string, Task<T>> create, string collection,
         CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
         }
 
         var name = body?.Name;
@@ -190,30 +200,14 @@ public static class OrganizationsApi
 
         try
         {
-            return await exists(organization!, name!)
+            return await exists(found.Value, name!)
                 ? ApiErrors.Conflict($"{kind} {org}/{name} already exists.")
-                : TypedResults.Created($"/management/orgs/{org}/{collection}/{name}", await create(organization!, name!));
+                : TypedResults.Created($"/management/orgs/{org}/{collection}/{name}", await create(found.Value, name!));
         }
         catch (DbUpdateException)
         {
             return ApiErrors.Conflict($"{kind} {org}/{name} already exists.");
         }
-    }
-
-    /// <summary>
-    /// Powers are checked on the name before the lookup, so a caller without power over an organization
-    /// gets 403 whether or not it exists and cannot probe for other tenants' names.
-    /// </summary>
-    internal static async Task<(IResult? Refusal, Organization? Organization)> FindAsync(
-        string org, Caller caller, TokenServiceDbContext db, CancellationToken cancellationToken)
-    {
-        if (!Powers.CanManageOrg(caller, org))
-        {
-            return (ApiErrors.Forbidden(caller), null);
-        }
-
-        var organization = await db.Organizations.FirstOrDefaultAsync(o => o.Name == org, cancellationToken);
-        return organization is null ? (ApiErrors.NotFound($"Organization {org}"), null) : (null, organization);
     }
 
     internal static OrganizationResponse ToResponse(Organization o) =>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TokenService.Api;
 using TokenService.Data;
@@ -13,63 +14,61 @@ public static class ResourceServersApi
     {
         ArgumentNullException.ThrowIfNull(management);
         var servers = management.MapGroup("/orgs/{org}/resource-servers").WithTags("Resource servers");
-        servers.MapPost("/", CreateAsync).WithSummary("Create a resource-server credential (introspection only); the secret is shown once");
+        servers.MapPost("/", CreateAsync).ProducesConflict().WithSummary("Create a resource-server credential (introspection only); the secret is shown once");
         servers.MapGet("/", ListAsync).WithSummary("List an organization's resource-server credentials");
         servers.MapDelete("/{name}", DeleteAsync).WithSummary("Delete a resource-server credential");
         return servers;
     }
 
-    internal static Task<IResult> CreateAsync(
+    internal static Task<Results<Created<ResourceServerResponse>, Refusal>> CreateAsync(
         string org, CreateNamedRequest? body, Caller caller, TokenServiceDbContext db, TenantOperations tenants,
         CancellationToken cancellationToken) =>
-        OrganizationsApi.CreateNamedAsync(org, body, caller, db, "Resource server",
+        OrganizationsApi.CreateNamedAsync(org, body, caller, tenants, "Resource server",
             (o, name) => db.ResourceServers.AnyAsync(r => r.OrganizationId == o.Id && r.Name == name, cancellationToken),
             (o, name) => tenants.CreateResourceServerAsync(o, name, cancellationToken), "resource-servers", cancellationToken);
 
-    internal static async Task<IResult> ListAsync(
-        string org, Caller caller, TokenServiceDbContext db, int? limit, string? cursor, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<Page<ResourceServerResponse>>, Refusal>> ListAsync(
+        string org, Caller caller, TokenServiceDbContext db, TenantOperations tenants, [AsParameters] PageRequest page,
+        CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await OrganizationsApi.FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
         }
 
-        if (Paging.TryParse(limit, cursor, out var take, out var after) is { } error)
+        var query = page.Read();
+        if (query.Refused)
         {
-            return ApiErrors.BadRequest(error);
+            return query.Refusal;
         }
 
+        var (organizationId, (take, after)) = (found.Value.Id, query.Value);
         var rows = await db.ResourceServers.AsNoTracking()
-            .Where(r => r.OrganizationId == organization!.Id && (after == null || string.Compare(r.Name, after) > 0))
+            .Where(r => r.OrganizationId == organizationId && (after == null || string.Compare(r.Name, after) > 0))
             .OrderBy(r => r.Name).Take(take + 1)
             .Select(r => new ResourceServerResponse(r.Id, r.Name, org, r.ClientId, r.Created, null))
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(Paging.Build(rows, take, r => r.Name));
+        return TypedResults.Ok(query.Value.Build(rows, r => r.Name));
     }
 
-    internal static async Task<IResult> DeleteAsync(
-        string org, string name, Caller caller, TokenServiceDbContext db, Tokens.ClientRegistry clients,
-        Tokens.SettingsGeneration settings, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<ResourceServerResponse>, Refusal>> DeleteAsync(
+        string org, string name, Caller caller, TokenServiceDbContext db, TenantOperations tenants, CancellationToken cancellationToken)
     {
-        var (refusal, organization) = await OrganizationsApi.FindAsync(org, caller, db, cancellationToken);
-        if (refusal is not null)
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        if (found.Refused)
         {
-            return refusal;
+            return found.Refusal;
         }
 
-        var server = await db.ResourceServers.FirstOrDefaultAsync(r => r.OrganizationId == organization!.Id && r.Name == name, cancellationToken);
+        var organizationId = found.Value.Id;
+        var server = await db.ResourceServers.FirstOrDefaultAsync(r => r.OrganizationId == organizationId && r.Name == name, cancellationToken);
         if (server is null)
         {
             return ApiErrors.NotFound($"Resource server {org}/{name}");
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await clients.DeleteAsync(server.ClientId, server.OrganizationId, cancellationToken);
-        db.ResourceServers.Remove(server);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        settings.Advance(); // committed: this instance forgets the credential now, others within a second
+        await tenants.DeleteResourceServerAsync(server, cancellationToken);
         return TypedResults.Ok(new ResourceServerResponse(server.Id, server.Name, org, server.ClientId, server.Created));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using TokenService.Api;
 using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Data.Entities;
@@ -15,6 +16,36 @@ namespace TokenService.Tenants;
 public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry clients, Users.UserAccounts users, TimeProvider clock,
     Tokens.SettingsGeneration settings, Tokens.TokenGeneration tokens, Audit.AuditLog audits)
 {
+    /// <summary>
+    /// The organization <paramref name="org"/>, tracked, if the caller has power over it. Powers are checked on the
+    /// name before the lookup, so a caller without power gets 403 whether or not it exists and cannot probe for other
+    /// tenants' names.
+    /// </summary>
+    public async Task<Outcome<Organization>> FindOrganizationAsync(Caller caller, string org, CancellationToken cancellationToken)
+    {
+        if (!Powers.CanManageOrg(caller, org))
+        {
+            return ApiErrors.Forbidden(caller);
+        }
+
+        return await db.Organizations.Named(org).FirstOrDefaultAsync(cancellationToken) is { } organization
+            ? organization
+            : ApiErrors.NotFound($"Organization {org}");
+    }
+
+    /// <summary>The application <paramref name="org"/>/<paramref name="app"/>, tracked; powers first, as for organizations.</summary>
+    public async Task<Outcome<Application>> FindApplicationAsync(Caller caller, string org, string app, CancellationToken cancellationToken)
+    {
+        if (!Powers.CanManageApp(caller, org, app))
+        {
+            return ApiErrors.Forbidden(caller);
+        }
+
+        return await db.Applications.Named(org, app).FirstOrDefaultAsync(cancellationToken) is { } application
+            ? application
+            : ApiErrors.NotFound($"Application {org}/{app}");
+    }
+
     /// <summary>Creates an organization, its sandbox app and, when <paramref name="owner"/> is given, its first admin user.</summary>
     public async Task<OrganizationCreatedResponse> CreateOrganizationAsync(
         string name, Users.CreateUserRequest? owner, CancellationToken cancellationToken)
@@ -122,6 +153,18 @@ public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry cl
         await db.SaveChangesAsync(cancellationToken);
         return new ApplicationCreatedResponse(app.Id, name, org.Name, app.ClientId, credentials.ClientSecret,
             app.AccessTokenTtl, app.Secured, now, now);
+    }
+
+    /// <summary>Deletes a resource server's credential; once committed this instance forgets it at once, others within a second.</summary>
+    public async Task DeleteResourceServerAsync(ResourceServer server, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await clients.DeleteAsync(server.ClientId, server.OrganizationId, cancellationToken);
+        db.ResourceServers.Remove(server);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        settings.Advance();
     }
 
     /// <summary>

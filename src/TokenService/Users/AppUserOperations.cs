@@ -10,7 +10,7 @@ namespace TokenService.Users;
 /// Every operation on app users, with its powers checked, shared by the management paths and Usergrid's
 /// <c>/{org}/{app}/users</c> paths, which differ only in the shape of their responses.
 /// </summary>
-public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts accounts, TimeProvider clock)
+public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts accounts)
 {
     /// <summary>The path segment that names the calling user itself.</summary>
     public const string Me = "me";
@@ -21,23 +21,22 @@ public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts acc
         var application = await FindAppAsync(org, app, cancellationToken);
         if (application is null)
         {
-            return new Refusal(Powers.CanManageApp(caller, org, app)
-                ? ApiErrors.NotFound($"Application {org}/{app}") : ApiErrors.Forbidden(caller));
+            return Powers.CanManageApp(caller, org, app) ? ApiErrors.NotFound($"Application {org}/{app}") : ApiErrors.Forbidden(caller);
         }
 
         if (!Powers.CanCreateAppUser(caller, org, app, application.Secured))
         {
-            return new Refusal(ApiErrors.Forbidden(caller));
+            return ApiErrors.Forbidden(caller);
         }
 
-        if (ValidateCreate(body) is { } error)
+        if (UserValidation.ValidateAppUserCreate(body) is { } error)
         {
-            return new Refusal(ApiErrors.BadRequest(error));
+            return ApiErrors.BadRequest(error);
         }
 
         if (await accounts.AppUserExistsAsync(application.Id, body!.Username!, body.Email, cancellationToken))
         {
-            return new Refusal(ApiErrors.Conflict("A user with this username or email already exists in this application."));
+            return ApiErrors.Conflict("A user with this username or email already exists in this application.");
         }
 
         try
@@ -46,7 +45,7 @@ public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts acc
         }
         catch (DbUpdateException)
         {
-            return new Refusal(ApiErrors.Conflict("A user with this username or email already exists in this application."));
+            return ApiErrors.Conflict("A user with this username or email already exists in this application.");
         }
     }
 
@@ -54,28 +53,31 @@ public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts acc
         await FindAsync(caller, org, app, user, Powers.CanReadAppUser, cancellationToken);
 
     public async Task<Outcome<Page<AppUser>>> ListAsync(
-        Caller caller, string org, string app, int? limit, string? cursor, CancellationToken cancellationToken)
+        Caller caller, string org, string app, PageRequest page, CancellationToken cancellationToken)
     {
         if (!Powers.CanManageApp(caller, org, app))
         {
-            return new Refusal(ApiErrors.Forbidden(caller));
+            return ApiErrors.Forbidden(caller);
         }
 
         if (await FindAppAsync(org, app, cancellationToken) is not { } application)
         {
-            return new Refusal(ApiErrors.NotFound($"Application {org}/{app}"));
+            return ApiErrors.NotFound($"Application {org}/{app}");
         }
 
-        if (Paging.TryParse(limit, cursor, out var take, out var after) is { } error)
+        ArgumentNullException.ThrowIfNull(page);
+        var query = page.Read();
+        if (query.Refused)
         {
-            return new Refusal(ApiErrors.BadRequest(error));
+            return query.Refusal;
         }
 
+        var (take, after) = query.Value;
         var rows = await db.AppUsers.AsNoTracking()
             .Where(u => u.ApplicationId == application.Id && (after == null || string.Compare(u.Username, after) > 0))
             .OrderBy(u => u.Username).Take(take + 1)
             .ToListAsync(cancellationToken);
-        return Paging.Build(rows, take, u => u.Username);
+        return query.Value.Build(rows, u => u.Username);
     }
 
     public async Task<Outcome<AppUser>> UpdateAsync(
@@ -87,25 +89,10 @@ public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts acc
             return found;
         }
 
-        if (ValidateUpdate(body) is { } error)
-        {
-            return new Refusal(ApiErrors.BadRequest(error));
-        }
-
-        if (body!.Email is { } email && await db.AppUsers.AnyAsync(
-                u => u.ApplicationId == appUser.ApplicationId && u.Id != appUser.Id && u.Email == UserNames.Normalize(email), cancellationToken))
-        {
-            return new Refusal(ApiErrors.Conflict("Another user of this application has this email."));
-        }
-
-        var deactivated = appUser.Activated && body.Activated == false;
-        appUser.Activated = body.Activated ?? appUser.Activated;
-        appUser.Email = body.Email is null ? appUser.Email : UserNames.Normalize(body.Email);
-        appUser.Name = body.Name ?? appUser.Name;
-        appUser.PasswordHash = body.Password is null ? appUser.PasswordHash : Passwords.Hash(body.Password);
-        appUser.Modified = clock.GetUtcNow();
-        await accounts.SaveAsync(appUser.Id, deactivated, cancellationToken);
-        return appUser;
+        return await accounts.UpdateAsync(appUser, body,
+            (email, cancellation) => db.AppUsers.AnyAsync(
+                u => u.ApplicationId == appUser.ApplicationId && u.Id != appUser.Id && u.Email == email, cancellation),
+            "Another user of this application has this email.", cancellationToken);
     }
 
     public async Task<Outcome<AppUser>> DeleteAsync(Caller caller, string org, string app, string user, CancellationToken cancellationToken)
@@ -124,7 +111,7 @@ public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts acc
         var found = await FindAsync(caller, org, app, user, Powers.CanRevokeAppUserTokens, cancellationToken);
         return found.Value is { } appUser
             ? await accounts.RevokeTokensAsync(appUser.Id, cancellationToken)
-            : new Refusal(found.Refusal!);
+            : found.Refusal!;
     }
 
     public async Task<Outcome<AppUser>> RevokeTokenAsync(
@@ -138,12 +125,12 @@ public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts acc
 
         if (string.IsNullOrEmpty(token))
         {
-            return new Refusal(ApiErrors.BadRequest("token is required."));
+            return ApiErrors.BadRequest("token is required.");
         }
 
         return await accounts.RevokeTokenAsync(appUser.Id, token, cancellationToken)
             ? appUser
-            : new Refusal(ApiErrors.NotFound("That token of this user"));
+            : ApiErrors.NotFound("That token of this user");
     }
 
     /// <summary>
@@ -158,7 +145,7 @@ public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts acc
         {
             if (caller.Type != PrincipalType.AppUser)
             {
-                return new Refusal(ApiErrors.Forbidden(caller));
+                return ApiErrors.Forbidden(caller);
             }
 
             user = caller.Subject;
@@ -171,26 +158,11 @@ public sealed class AppUserOperations(TokenServiceDbContext db, UserAccounts acc
             return appUser;
         }
 
-        return new Refusal(Powers.CanManageApp(caller, org, app)
+        return Powers.CanManageApp(caller, org, app)
             ? ApiErrors.NotFound($"User {user} of {org}/{app}")
-            : ApiErrors.Forbidden(caller));
+            : ApiErrors.Forbidden(caller);
     }
 
     private Task<Application?> FindAppAsync(string org, string app, CancellationToken cancellationToken) =>
-        db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Organization.Name == org && a.Name == app, cancellationToken);
-
-    internal static string? ValidateCreate(CreateUserRequest? body) =>
-        body is null
-            ? "The body must be a JSON object with username and password."
-            : UserNames.ValidateUsername(body.Username) ?? UserNames.ValidateEmail(body.Email, required: false) ??
-              Passwords.Validate(body.Password) ?? ValidateName(body.Name);
-
-    internal static string? ValidateUpdate(UpdateUserRequest? body) =>
-        body is null
-            ? "The body must be a JSON object."
-            : UserNames.ValidateEmail(body.Email, required: false) ??
-              (body.Password is null ? null : Passwords.Validate(body.Password)) ?? ValidateName(body.Name);
-
-    internal static string? ValidateName(string? name) =>
-        name is { Length: > Data.Limits.DisplayNameLength } ? "name must be at most 256 characters." : null;
+        db.Applications.AsNoTracking().Named(org, app).FirstOrDefaultAsync(cancellationToken);
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
+using TokenService.Api;
 using TokenService.Data;
 using TokenService.Data.Entities;
 using TokenService.Principals;
@@ -165,13 +166,44 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
     }
 
     /// <summary>Saves a change to a user; a deactivation revokes its tokens in the same breath.</summary>
-    public async Task SaveAsync(Guid userId, bool deactivated, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies an update to an admin or app user: absent fields stay, the email stays unique where
+    /// <paramref name="emailTaken"/> says, and deactivation revokes every token the user holds once saved.
+    /// </summary>
+    public async Task<Outcome<TUser>> UpdateAsync<TUser>(
+        TUser user, UpdateUserRequest? body, Func<string, CancellationToken, Task<bool>> emailTaken, string conflict,
+        CancellationToken cancellationToken) where TUser : class, IUserAccount
     {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(emailTaken);
+        if (UserValidation.ValidateUpdate(body) is { } error)
+        {
+            return ApiErrors.BadRequest(error);
+        }
+
+        if (body!.Email is { } email)
+        {
+            var normalized = UserNames.Normalize(email);
+            if (await emailTaken(normalized, cancellationToken))
+            {
+                return ApiErrors.Conflict(conflict);
+            }
+
+            user.ChangeEmail(normalized);
+        }
+
+        var deactivated = user.Activated && body.Activated == false;
+        user.Activated = body.Activated ?? user.Activated;
+        user.Name = body.Name ?? user.Name;
+        user.PasswordHash = body.Password is null ? user.PasswordHash : Passwords.Hash(body.Password);
+        user.Modified = clock.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
         if (deactivated)
         {
-            await RevokeTokensAsync(userId, cancellationToken);
+            await RevokeTokensAsync(user.Id, cancellationToken);
         }
+
+        return user;
     }
 
     public async Task DeleteAdminAsync(AdminUser user, CancellationToken cancellationToken)

@@ -53,14 +53,3 @@ public sealed record AdminUserResponse(
         return new(user.Id, user.Username, user.Email, user.Name, user.Activated, organizations, user.Created, user.Modified);
     }
 }
-
-/// <summary>What an operation produced, or the response that refuses it.</summary>
-public sealed record Outcome<T>(T? Value, IResult? Refusal)
-{
-    public static implicit operator Outcome<T>(T value) => new(value, null);
-
-    public static implicit operator Outcome<T>(Refusal refusal) => new(default, refusal?.Result);
-}
-
-/// <summary>A refused operation: the error response to send.</summary>
-public sealed record Refusal(IResult Result);
