@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using TokenService.Data;
 using TokenService.Options;
 
@@ -7,81 +8,35 @@ namespace TokenService.Database;
 /// <summary>Registers the database and prepares it when the service starts.</summary>
 public static partial class DataExtensions
 {
-    private const string DefaultSqliteConnection = "Data Source=tokenservice.db";
-
     public static IHostApplicationBuilder AddTokenServiceData(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var (provider, connectionString) = ReadDatabaseSettings(builder.Configuration);
-        var writeGate = new SqliteWriteGate();
 
-        // Pooled contexts: every request takes several, and building one costs more than renting it.
-        builder.Services.AddDbContextPool<TokenServiceDbContext>(options =>
+        // Pooled contexts: every request takes several, and building one costs more than renting it. The provider and
+        // its connection string come from the validated DatabaseOptions, which refuse a start that cannot work.
+        builder.Services.AddDbContextPool<TokenServiceDbContext>((services, options) =>
         {
+            var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+
             // One migrations assembly per provider, as EF Core's multi-provider guidance lays out.
-            _ = provider switch
+            _ = database.Provider switch
             {
-                DatabaseProvider.SqlServer => options.UseSqlServer(connectionString, Migrations.SqlServer.Provider.Configure),
-                DatabaseProvider.PostgreSql => options.UseNpgsql(connectionString, Migrations.PostgreSql.Provider.Configure),
-                _ => options.UseSqlite(connectionString, Migrations.Sqlite.Provider.Configure).AddInterceptors(writeGate),
+                DatabaseProvider.SqlServer => options.UseSqlServer(database.ConnectionString, Migrations.SqlServer.Provider.Configure),
+                DatabaseProvider.PostgreSql => options.UseNpgsql(database.ConnectionString, Migrations.PostgreSql.Provider.Configure),
+                _ => options.UseSqlite(database.ConnectionString, Migrations.Sqlite.Provider.Configure)
+                    .AddInterceptors(services.GetRequiredService<SqliteWriteGate>()),
             };
             options.UseOpenIddict();
         });
-        if (provider == DatabaseProvider.Sqlite)
-        {
-            builder.Services.AddSingleton(writeGate);
-            builder.Services.AddHostedService<SqliteCheckpointer>();
-        }
+
+        // SQLite's one writer line and its checkpoints; idle on the server databases.
+        builder.Services.AddSingleton<SqliteWriteGate>();
+        builder.Services.AddHostedService<SqliteCheckpointer>();
 
         builder.Services.AddSingleton<TokenInsertBatcher>();
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseReadiness>());
         return builder;
-    }
-
-    /// <summary>
-    /// The provider and its connection string, refused with a message naming the setting when they cannot work: a
-    /// server database never falls back to the embedded file's connection string.
-    /// </summary>
-    private static (DatabaseProvider Provider, string ConnectionString) ReadDatabaseSettings(IConfiguration configuration)
-    {
-        var key = $"{DatabaseOptions.Section}:{nameof(DatabaseOptions.Provider)}";
-        var value = configuration[key];
-        var provider = DatabaseProvider.Sqlite;
-        if (!string.IsNullOrWhiteSpace(value) &&
-            (!Enum.TryParse(value, ignoreCase: true, out provider) || !Enum.IsDefined(provider) || value.Trim().All(char.IsAsciiDigit)))
-        {
-            throw new InvalidSettingException(
-                $"{key} must be one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())} (it is '{value}').");
-        }
-
-        var connectionString = configuration.GetConnectionString("TokenService");
-        if (provider == DatabaseProvider.Sqlite)
-        {
-            return (provider, string.IsNullOrWhiteSpace(connectionString) ? DefaultSqliteConnection : connectionString);
-        }
-
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidSettingException(
-                $"ConnectionStrings:TokenService is required when {key} is {provider} (ConnectionStrings__TokenService=...).");
-        }
-
-        try
-        {
-            // Parsed now, so that a malformed string stops the start instead of failing every connection.
-            _ = provider == DatabaseProvider.SqlServer
-                ? new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(connectionString).ConnectionString
-                : new Npgsql.NpgsqlConnectionStringBuilder(connectionString).ConnectionString;
-        }
-        catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException)
-        {
-            // The value is not repeated: it holds the database password.
-            throw new InvalidSettingException(
-                $"ConnectionStrings:TokenService is not a valid {provider} connection string: check its keywords and quoting.");
-        }
-
-        return (provider, connectionString);
     }
 
     /// <summary>

@@ -11,7 +11,9 @@ namespace TokenService.Database;
 /// than <see cref="RestartAfterPages"/> pages a second one runs between two commits (in the writers' line), so
 /// that the next commit starts the WAL over and it stays bounded. Durability is unchanged: commits still sync the WAL.
 /// </summary>
-internal sealed partial class SqliteCheckpointer(IServiceScopeFactory scopes, SqliteWriteGate gate, ILogger<SqliteCheckpointer> logger)
+internal sealed partial class SqliteCheckpointer(
+    IServiceScopeFactory scopes, SqliteWriteGate gate, Microsoft.Extensions.Options.IOptions<Options.DatabaseOptions> database,
+    ILogger<SqliteCheckpointer> logger)
     : BackgroundService
 {
     /// <summary>
@@ -24,6 +26,11 @@ internal sealed partial class SqliteCheckpointer(IServiceScopeFactory scopes, Sq
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (database.Value.Provider != Options.DatabaseProvider.Sqlite)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(Interval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

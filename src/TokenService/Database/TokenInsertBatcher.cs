@@ -119,7 +119,7 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
         var audits = batch.Where(static p => p.Audit is not null).Select(static p => p.Audit!).ToList();
 
         // SQLite has one writer: this process's writers wait in one line rather than in SQLite's busy-sleep.
-        var gate = scope.ServiceProvider.GetService<Database.SqliteWriteGate>();
+        var gate = db.Database.IsSqlite() ? scope.ServiceProvider.GetRequiredService<SqliteWriteGate>() : null;
         using var turn = gate is null ? default : await gate.EnterAsync();
         await db.Database.OpenConnectionAsync();
         try

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace TokenService.Options;
 
@@ -6,6 +7,12 @@ namespace TokenService.Options;
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";
+
+    /// <summary>The name under <c>ConnectionStrings</c>.</summary>
+    public const string ConnectionStringName = "TokenService";
+
+    /// <summary>The embedded default: a file beside the working directory.</summary>
+    public const string DefaultSqliteConnection = "Data Source=tokenservice.db";
 
     /// <summary>
     /// <c>Sqlite</c> (embedded default), <c>SqlServer</c> or <c>PostgreSql</c> (server databases, each with its own
@@ -20,8 +27,64 @@ public sealed class DatabaseOptions
     /// </summary>
     public bool? AutoMigrate { get; set; }
 
+    /// <summary>
+    /// <c>ConnectionStrings:TokenService</c>, with the embedded file's default for SQLite (never for a server database).
+    /// Not bound from this section: set by <see cref="OptionsExtensions"/> from the connection strings, where .NET
+    /// tools look for it.
+    /// </summary>
+    public string ConnectionString { get; internal set; } = "";
+
     /// <summary>Whether to migrate at start, with the default for the provider applied.</summary>
     public bool ShouldAutoMigrate => AutoMigrate ?? Provider == DatabaseProvider.Sqlite;
+}
+
+/// <summary>
+/// The provider and its connection string, refused with a message naming the setting when they cannot work: a server
+/// database never falls back to the embedded file's connection string, and a malformed string stops the start
+/// instead of failing every connection.
+/// </summary>
+internal sealed class DatabaseOptionsValidator(IConfiguration configuration) : IValidateOptions<DatabaseOptions>
+{
+    public const string ProviderKey = DatabaseOptions.Section + ":" + nameof(DatabaseOptions.Provider);
+
+    public const string ConnectionStringKey = "ConnectionStrings:" + DatabaseOptions.ConnectionStringName;
+
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+
+        // The binder takes "1" for SqlServer; a number says nothing to the next reader of the settings, so only names.
+        if (configuration[ProviderKey] is { } raw && raw.Trim().All(char.IsAsciiDigit) || !Enum.IsDefined(options.Provider))
+        {
+            return ValidateOptionsResult.Fail(
+                $"{ProviderKey} must be one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())}.");
+        }
+
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Fail(
+                $"{ConnectionStringKey} is required when {ProviderKey} is {options.Provider} (ConnectionStrings__TokenService=...).");
+        }
+
+        try
+        {
+            _ = options.Provider == DatabaseProvider.SqlServer
+                ? new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(options.ConnectionString).ConnectionString
+                : new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString).ConnectionString;
+            return ValidateOptionsResult.Success;
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            // The value is not repeated: it holds the database password.
+            return ValidateOptionsResult.Fail(
+                $"{ConnectionStringKey} is not a valid {options.Provider} connection string: check its keywords and quoting.");
+        }
+    }
 }
 
 /// <summary>Supported database engines.</summary>

@@ -6,7 +6,12 @@ public static class OptionsExtensions
     public static IHostApplicationBuilder AddTokenServiceOptions(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        Bind<DatabaseOptions>(builder, DatabaseOptions.Section);
+        Bind<DatabaseOptions>(builder, DatabaseOptions.Section)
+            .Configure<IConfiguration>((options, configuration) => options.ConnectionString =
+                configuration.GetConnectionString(DatabaseOptions.ConnectionStringName) is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value)
+                    ? value
+                    : options.Provider == DatabaseProvider.Sqlite ? DatabaseOptions.DefaultSqliteConnection : "");
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         Bind<SuperuserOptions>(builder, SuperuserOptions.Section);
         Bind<TokenLifetimeOptions>(builder, TokenLifetimeOptions.Section)
             .Validate(o => o.Issuer is null || o.Issuer.IsAbsoluteUri, "Tokens:Issuer must be an absolute URI.");

@@ -19,6 +19,7 @@ public sealed class StartupTests
     [InlineData("Tokens__DefaultTtl", "a week", "Tokens:DefaultTtl")]
     [InlineData("Tokens__Issuer", "not/absolute", "Tokens:Issuer")]
     [InlineData("Database__Provider", "Oracle", "Database:Provider")]
+    [InlineData("Database__Provider", "1", "Database:Provider")]
     [InlineData("Keys__SigningKey", "dG9vLXNob3J0", "Keys:SigningKey")]
     [InlineData("Keys__EncryptionKey", "dG9vLXNob3J0", "Keys:EncryptionKey")]
     [InlineData("Keys__ProtectionKey", "not base64 at all", "Keys:ProtectionKey")]
