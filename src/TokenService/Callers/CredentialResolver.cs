@@ -36,11 +36,29 @@ public sealed class CredentialResolver(
     /// <summary>Resolves credentials exactly as a request carried them.</summary>
     public async Task<CredentialResult> ResolveAsync(PresentedCredentials presented, CancellationToken cancellationToken = default)
     {
+        var choice = Choose(presented);
+        return choice.Form switch
+        {
+            CredentialForm.None => CredentialResult.Ok(Caller.Guest),
+            CredentialForm.Token => await ValidateTokenAsync(choice.Token!, cancellationToken),
+            CredentialForm.ClientSecret or CredentialForm.Basic =>
+                await AuthenticateClientAsync(choice.ClientId!, choice.Secret!, choice.Form == CredentialForm.Basic, presented.Address, cancellationToken),
+            _ => CredentialResult.Fail(choice.Refusal!),
+        };
+    }
+
+    /// <summary>
+    /// Which one credential a request presents, before anything is looked up: the rules of CONTRACT §3 in one place.
+    /// A token in more than one place is refused (RFC 6750 §2), and so is any other mix of forms, since honouring one
+    /// of them silently would make the request mean something its sender did not check.
+    /// </summary>
+    internal static CredentialChoice Choose(PresentedCredentials presented)
+    {
         ArgumentNullException.ThrowIfNull(presented);
         if (presented.Authorization.Count > 1 || presented.AccessToken.Count > 1 ||
             presented.ClientId.Count > 1 || presented.ClientSecret.Count > 1)
         {
-            return CredentialResult.Fail(AuthFailure.BadRequest("A credential parameter was sent more than once."));
+            return CredentialChoice.Refused(AuthFailure.BadRequest("A credential parameter was sent more than once."));
         }
 
         string? authorization = presented.Authorization;
@@ -52,46 +70,44 @@ public sealed class CredentialResolver(
                     (clientId is null && clientSecret is null ? 0 : 1);
         if (forms > 1)
         {
-            // RFC 6750 §2: a token in more than one place is refused; so is any other mix of credential forms,
-            // since honouring one of them silently would make the request mean something its sender did not check.
-            return CredentialResult.Fail(AuthFailure.BadRequest("Credentials must be presented in exactly one way."));
+            return CredentialChoice.Refused(AuthFailure.BadRequest("Credentials must be presented in exactly one way."));
         }
 
         if (forms == 0)
         {
-            return CredentialResult.Ok(Caller.Guest);
+            return new CredentialChoice(CredentialForm.None);
         }
 
         if (accessToken is not null)
         {
-            return await ValidateTokenAsync(accessToken, cancellationToken);
+            return new CredentialChoice(CredentialForm.Token, Token: accessToken);
         }
 
         if (clientId is not null || clientSecret is not null)
         {
             return clientId is null || clientSecret is null
-                ? CredentialResult.Fail(AuthFailure.BadRequest("client_id and client_secret must be sent together."))
-                : await AuthenticateClientAsync(clientId, clientSecret, basic: false, presented.Address, cancellationToken);
+                ? CredentialChoice.Refused(AuthFailure.BadRequest("client_id and client_secret must be sent together."))
+                : new CredentialChoice(CredentialForm.ClientSecret, ClientId: clientId, Secret: clientSecret);
         }
 
         if (!AuthenticationHeaderValue.TryParse(authorization, out var header) || string.IsNullOrEmpty(header.Parameter))
         {
-            return CredentialResult.Fail(AuthFailure.BadToken);
+            return CredentialChoice.Refused(AuthFailure.BadToken);
         }
 
         if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
-            return await ValidateTokenAsync(header.Parameter, cancellationToken);
+            return new CredentialChoice(CredentialForm.Token, Token: header.Parameter);
         }
 
         if (header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
         {
             return TryDecodeBasic(header.Parameter, out var id, out var secret)
-                ? await AuthenticateClientAsync(id, secret, basic: true, presented.Address, cancellationToken)
-                : CredentialResult.Fail(AuthFailure.InvalidClient(basic: true));
+                ? new CredentialChoice(CredentialForm.Basic, ClientId: id, Secret: secret)
+                : CredentialChoice.Refused(AuthFailure.InvalidClient(basic: true));
         }
 
-        return CredentialResult.Fail(AuthFailure.BadToken);
+        return CredentialChoice.Refused(AuthFailure.BadToken);
     }
 
     private async Task<CredentialResult> ValidateTokenAsync(string token, CancellationToken cancellationToken)
@@ -160,6 +176,32 @@ public sealed class CredentialResolver(
 
     private static StringValues Merge(StringValues query, StringValues? form) =>
         form is { Count: > 0 } values ? StringValues.Concat(query, values) : query;
+}
+
+/// <summary>The credential forms of CONTRACT §3.</summary>
+internal enum CredentialForm
+{
+    /// <summary>No credentials: a guest.</summary>
+    None,
+
+    /// <summary>An access token, from <c>Authorization: Bearer</c> or <c>access_token</c>.</summary>
+    Token,
+
+    /// <summary><c>client_id</c> and <c>client_secret</c> parameters.</summary>
+    ClientSecret,
+
+    /// <summary>HTTP Basic with a client id and secret (or the superuser).</summary>
+    Basic,
+
+    /// <summary>Refused before any lookup.</summary>
+    Refused,
+}
+
+/// <summary>The one credential a request presents, or why it is refused before any lookup.</summary>
+internal sealed record CredentialChoice(
+    CredentialForm Form, string? Token = null, string? ClientId = null, string? Secret = null, AuthFailure? Refusal = null)
+{
+    public static CredentialChoice Refused(AuthFailure failure) => new(CredentialForm.Refused, Refusal: failure);
 }
 
 /// <summary>Credentials as a request carried them (each may be absent or repeated).</summary>
