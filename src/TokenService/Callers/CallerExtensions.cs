@@ -9,6 +9,7 @@ public static class CallerExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoped<ClientDirectory>();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Options.SuperuserOptions>, SuperuserNameValidator>();
         // What a client id stands for, within the settings' bound (a deleted client is forgotten at once here).
         builder.Services.AddSingleton(services => new Tokens.FreshCache<Caller>(
             services.GetRequiredService<Tokens.SettingsGeneration>(), services.GetRequiredService<TimeProvider>(),
@@ -89,5 +90,24 @@ public sealed class CallerRequired
 
     private CallerRequired()
     {
+    }
+}
+
+/// <summary>
+/// The superuser's name must not look like any other client id: no principal kind's client-id prefix (from the kinds
+/// table, so a new kind is covered without touching this), not the public clients' prefix, not a built-in client.
+/// </summary>
+internal sealed class SuperuserNameValidator : Microsoft.Extensions.Options.IValidateOptions<Options.SuperuserOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, Options.SuperuserOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string[] prefixes = [.. PrincipalKinds.All.Select(k => k.ClientIdPrefix).OfType<string>(), ClientDirectory.PublicPrefix];
+        string[] builtIn = [ClientDirectory.ManagementClientId];
+        var username = options.Username ?? "";
+        return prefixes.Any(p => username.StartsWith(p, StringComparison.Ordinal)) || builtIn.Contains(username, StringComparer.Ordinal)
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(
+                $"Superuser:Username must not start with {string.Join(", ", prefixes)} and must not be {string.Join(", ", builtIn)} (client ids).")
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
     }
 }

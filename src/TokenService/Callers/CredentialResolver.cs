@@ -120,8 +120,9 @@ public sealed class CredentialResolver(
             TokenState.Active => read.Token!.Caller switch
             {
                 null => CredentialResult.Fail(AuthFailure.InvalidToken),
-                { Type: PrincipalType.AdminUser } admin when Guid.TryParse(admin.Subject, out var id) =>
-                    CredentialResult.Ok(admin with { Memberships = await users.MembershipsAsync(id, cancellationToken) }),
+                // A kind that reaches the organizations it is a member of carries them, read now (a removal counts at once).
+                var member when PrincipalKinds.Of(member.Type).Manages == Reach.MemberOrgs && Guid.TryParse(member.Subject, out var id) =>
+                    CredentialResult.Ok(member with { Memberships = await users.MembershipsAsync(id, cancellationToken) }),
                 var caller => CredentialResult.Ok(caller),
             },
             _ => CredentialResult.Fail(AuthFailure.InvalidToken),

@@ -9,10 +9,11 @@ public sealed class SuperuserOptions
 
     /// <summary>
     /// The superuser is registered as an OpenIddict client under this name, so it must not look like any other
-    /// client id (kind prefixes, the <c>management</c> client) and Basic credentials are never ambiguous.
+    /// client id, and Basic credentials are never ambiguous: the client-id prefixes of the principal kinds and the
+    /// built-in clients are refused by <c>Callers.SuperuserNameValidator</c>, which reads them from where they are defined.
     /// </summary>
-    [Required, RegularExpression("^(?!(org|app|rs|pub)_)(?!management$)[A-Za-z0-9._@-]{1,64}$",
-        ErrorMessage = "Superuser:Username must be 1-64 characters of A-Z a-z 0-9 . _ @ -, must not start with org_, app_, rs_ or pub_, and must not be 'management'.")]
+    [Required, RegularExpression("^[A-Za-z0-9._@-]{1,64}$",
+        ErrorMessage = "Superuser:Username must be 1-64 characters of A-Z a-z 0-9 . _ @ -.")]
     public string Username { get; set; } = "superuser";
 
     /// <summary>Required: a service with a guessable superuser password must not start.</summary>
