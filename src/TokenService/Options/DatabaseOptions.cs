@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace TokenService.Options;
@@ -18,8 +17,24 @@ public sealed class DatabaseOptions
     /// <c>Sqlite</c> (embedded default), <c>SqlServer</c> or <c>PostgreSql</c> (server databases, each with its own
     /// <c>ConnectionStrings:TokenService</c>).
     /// </summary>
-    [EnumDataType(typeof(DatabaseProvider))]
-    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+    public DatabaseProvider Provider { get; private set; } = DatabaseProvider.Sqlite;
+
+    /// <summary><c>Database:Provider</c> as written, for the validator's message.</summary>
+    internal string? ProviderSetting { get; private set; }
+
+    /// <summary>
+    /// Reads the section by hand, not with the binder: the binder's message for an unknown provider does not list the
+    /// choices (<see cref="DatabaseOptionsValidator"/> does), and the connection string lives outside the section.
+    /// </summary>
+    internal void ReadFrom(IConfiguration configuration)
+    {
+        ProviderSetting = configuration[DatabaseOptionsValidator.ProviderKey];
+        Provider = DatabaseOptionsValidator.TryParseProvider(ProviderSetting, out var provider) ? provider : DatabaseProvider.Sqlite;
+        ConnectionString = configuration.GetConnectionString(ConnectionStringName) is { } value && !string.IsNullOrWhiteSpace(value)
+            ? value
+            : Provider == DatabaseProvider.Sqlite ? DefaultSqliteConnection : "";
+        AutoMigrate = configuration.GetValue<bool?>($"{Section}:{nameof(AutoMigrate)}");
+    }
 
     /// <summary>
     /// Apply pending migrations when the service starts. Unset means: yes for the embedded SQLite file, no for
@@ -32,7 +47,7 @@ public sealed class DatabaseOptions
     /// Not bound from this section: set by <see cref="OptionsExtensions"/> from the connection strings, where .NET
     /// tools look for it.
     /// </summary>
-    public string ConnectionString { get; internal set; } = "";
+    public string ConnectionString { get; private set; } = "";
 
     /// <summary>Whether to migrate at start, with the default for the provider applied.</summary>
     public bool ShouldAutoMigrate => AutoMigrate ?? Provider == DatabaseProvider.Sqlite;
@@ -43,21 +58,31 @@ public sealed class DatabaseOptions
 /// database never falls back to the embedded file's connection string, and a malformed string stops the start
 /// instead of failing every connection.
 /// </summary>
-internal sealed class DatabaseOptionsValidator(IConfiguration configuration) : IValidateOptions<DatabaseOptions>
+internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
 {
     public const string ProviderKey = DatabaseOptions.Section + ":" + nameof(DatabaseOptions.Provider);
 
     public const string ConnectionStringKey = "ConnectionStrings:" + DatabaseOptions.ConnectionStringName;
 
+    /// <summary>The provider a setting names, when it is one of the names (any case).</summary>
+    public static bool TryParseProvider(string? value, out DatabaseProvider provider)
+    {
+        provider = DatabaseProvider.Sqlite;
+        return value is not null && IsProviderName(value) && Enum.TryParse(value.Trim(), ignoreCase: true, out provider);
+    }
+
+    private static bool IsProviderName(string value) =>
+        Enum.GetNames<DatabaseProvider>().Contains(value.Trim(), StringComparer.OrdinalIgnoreCase);
+
     public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
 
-        // The binder takes "1" for SqlServer; a number says nothing to the next reader of the settings, so only names.
-        if (configuration[ProviderKey] is { } raw && raw.Trim().All(char.IsAsciiDigit) || !Enum.IsDefined(options.Provider))
+        // Names only: Enum.TryParse also takes "1" for SqlServer, which says nothing to the next reader of the settings.
+        if (options.ProviderSetting is { } raw && !string.IsNullOrWhiteSpace(raw) && !IsProviderName(raw))
         {
             return ValidateOptionsResult.Fail(
-                $"{ProviderKey} must be one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())}.");
+                $"{ProviderKey} must be one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())} (it is '{raw}').");
         }
 
         if (options.Provider == DatabaseProvider.Sqlite)

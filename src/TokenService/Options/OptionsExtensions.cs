@@ -6,11 +6,9 @@ public static class OptionsExtensions
     public static IHostApplicationBuilder AddTokenServiceOptions(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        Bind<DatabaseOptions>(builder, DatabaseOptions.Section)
-            .Configure<IConfiguration>((options, configuration) => options.ConnectionString =
-                configuration.GetConnectionString(DatabaseOptions.ConnectionStringName) is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value)
-                    ? value
-                    : options.Provider == DatabaseProvider.Sqlite ? DatabaseOptions.DefaultSqliteConnection : "");
+        builder.Services.AddOptions<DatabaseOptions>()
+            .Configure<IConfiguration>((options, configuration) => options.ReadFrom(configuration))
+            .ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         Bind<SuperuserOptions>(builder, SuperuserOptions.Section);
         Bind<TokenLifetimeOptions>(builder, TokenLifetimeOptions.Section)

@@ -165,7 +165,6 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
         return true;
     }
 
-    /// <summary>Saves a change to a user; a deactivation revokes its tokens in the same breath.</summary>
     /// <summary>
     /// Applies an update to an admin or app user: absent fields stay, the email stays unique where
     /// <paramref name="emailTaken"/> says, and deactivation revokes every token the user holds once saved.

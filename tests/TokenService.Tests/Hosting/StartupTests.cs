@@ -23,6 +23,7 @@ public sealed class StartupTests
     [InlineData("Tokens__Issuer", "not/absolute", "Tokens:Issuer")]
     [InlineData("Database__Provider", "Oracle", "Database:Provider")]
     [InlineData("Database__Provider", "1", "Database:Provider")]
+    [InlineData("Database__AutoMigrate", "maybe", "Database:AutoMigrate")]
     [InlineData("Keys__SigningKey", "dG9vLXNob3J0", "Keys:SigningKey")]
     [InlineData("Keys__EncryptionKey", "dG9vLXNob3J0", "Keys:EncryptionKey")]
     [InlineData("Keys__ProtectionKey", "not base64 at all", "Keys:ProtectionKey")]
@@ -39,6 +40,17 @@ public sealed class StartupTests
 
         // Assert
         AssertRefusedNaming(named, exitCode, stdout, stderr);
+    }
+
+    [Fact]
+    public async Task Start_WithAnUnknownProvider_ListsTheChoices()
+    {
+        var environment = SqliteEnvironment();
+        environment["Database__Provider"] = "Oracle";
+
+        var (exitCode, stdout, stderr) = await ServiceProcess.RunToExitAsync([], environment);
+
+        AssertRefusedNaming("Database:Provider must be one of Sqlite, SqlServer, PostgreSql (it is 'Oracle')", exitCode, stdout, stderr);
     }
 
     [Theory]

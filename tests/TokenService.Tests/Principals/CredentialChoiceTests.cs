@@ -1,5 +1,4 @@
 using System.Text;
-using CsCheck;
 using Microsoft.Extensions.Primitives;
 using TokenService.Callers;
 
@@ -88,30 +87,47 @@ public sealed class CredentialChoiceTests
     }
 
     /// <summary>Every combination of the three forms: exactly one is chosen, two or more are refused with 400.</summary>
-    [Fact]
-    public void Choose_AnyMixOfForms_OneIsChosenTwoOrMoreAreRefused()
+    [Theory]
+    [MemberData(nameof(Mixes))]
+    public void Choose_AnyMixOfForms_OneIsChosenTwoOrMoreAreRefused(int header, bool token, int client)
     {
-        Gen.Select(Gen.Int[0, 2], Gen.Bool, Gen.Int[0, 3]).Sample((header, token, client) =>
+        var presented = Presented(
+            authorization: header switch { 1 => "Bearer t.t", 2 => BasicOfIdAndSecret, _ => null },
+            accessToken: token ? "t.t" : null,
+            clientId: client is 1 or 3 ? "YXA6x" : null,
+            clientSecret: client is 2 or 3 ? "secret" : null);
+        var forms = (header > 0 ? 1 : 0) + (token ? 1 : 0) + (client > 0 ? 1 : 0);
+
+        var choice = CredentialResolver.Choose(presented);
+
+        var expected = forms switch
         {
-            var presented = Presented(
-                authorization: header switch { 1 => "Bearer t.t", 2 => BasicOfIdAndSecret, _ => null },
-                accessToken: token ? "t.t" : null,
-                clientId: client is 1 or 3 ? "YXA6x" : null,
-                clientSecret: client is 2 or 3 ? "secret" : null);
-            var forms = (header > 0 ? 1 : 0) + (token ? 1 : 0) + (client > 0 ? 1 : 0);
+            0 => CredentialForm.None,
+            > 1 => CredentialForm.Refused,
+            _ when token || header == 1 => CredentialForm.Token,
+            _ when header == 2 => CredentialForm.Basic,
+            _ => client == 3 ? CredentialForm.ClientSecret : CredentialForm.Refused,
+        };
+        Assert.Equal(expected, choice.Form);
+        Assert.True(expected != CredentialForm.Refused || choice.Refusal!.Status == 400);
+    }
 
-            var choice = CredentialResolver.Choose(presented);
-
-            var expected = forms switch
+    /// <summary>No header, Bearer, Basic × no token, token × no client, id only, secret only, both: all 24.</summary>
+    public static TheoryData<int, bool, int> Mixes()
+    {
+        var data = new TheoryData<int, bool, int>();
+        foreach (var header in new[] { 0, 1, 2 })
+        {
+            foreach (var token in new[] { false, true })
             {
-                0 => CredentialForm.None,
-                > 1 => CredentialForm.Refused,
-                _ when token || header == 1 => CredentialForm.Token,
-                _ when header == 2 => CredentialForm.Basic,
-                _ => client == 3 ? CredentialForm.ClientSecret : CredentialForm.Refused,
-            };
-            return choice.Form == expected && (expected != CredentialForm.Refused || choice.Refusal!.Status == 400);
-        });
+                foreach (var client in new[] { 0, 1, 2, 3 })
+                {
+                    data.Add(header, token, client);
+                }
+            }
+        }
+
+        return data;
     }
 
     private static PresentedCredentials Presented(
