@@ -9,6 +9,7 @@ using TokenService.Management;
 using TokenService.OAuth;
 using TokenService.OAuth.Lean;
 using TokenService.Options;
+using TokenService.Portal;
 using TokenService.Security;
 using TokenService.Tenants;
 using TokenService.Tokens;
@@ -27,6 +28,7 @@ try
     builder.AddTokenServiceTenants();
     builder.AddTokenServiceOpenIddict();
     builder.AddUsergridCompat();
+    builder.AddTokenServicePortal();
     builder.AddTokenServiceMaintenance();
     builder.AddTokenServiceHosting();
     builder.AddTokenServiceSecurity();
@@ -43,6 +45,8 @@ try
     app.UseTokenServiceRequestLog();
     app.UseTokenServiceSecurity();
     app.UseTokenServiceHosting();
+    app.UsePortalHeaders();
+    app.UsePortalSignIn();
     app.UseLeanProtocolPath();
     app.UseUsergridTokenPaths();
     app.UseRouting();
@@ -50,6 +54,7 @@ try
     app.MapManagementApi();
     app.MapUsergridApplications();
     app.MapAccessCheck();
+    app.MapPortal();
     app.MapBenchEndpoints();
 
     await app.InitializeDatabaseAsync();

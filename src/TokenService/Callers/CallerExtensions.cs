@@ -41,15 +41,24 @@ public static class CallerExtensions
     }
 
     /// <summary>Resolves the request's credentials at most once, however many times it is asked.</summary>
-    internal static async ValueTask<CredentialResult> ResolveOnceAsync(HttpContext http)
+    internal static ValueTask<CredentialResult> ResolveOnceAsync(HttpContext http) =>
+        ResolveOnceAsync(http, static (resolver, request, cancellation) => resolver.ResolveAsync(request, cancellation));
+
+    /// <summary>
+    /// Resolves the caller of a request once with <paramref name="resolve"/> — credentials the request carries, or
+    /// ones the server holds for it (the portal's session) — charging the same budget and publishing the same caller.
+    /// </summary>
+    public static async ValueTask<CredentialResult> ResolveOnceAsync(
+        HttpContext http, Func<CredentialResolver, HttpRequest, CancellationToken, Task<CredentialResult>> resolve)
     {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(resolve);
         if (http.Features.Get<CredentialResult>() is { } resolved)
         {
             return resolved;
         }
 
-        var result = await http.RequestServices.GetRequiredService<CredentialResolver>()
-            .ResolveAsync(http.Request, http.RequestAborted);
+        var result = await resolve(http.RequestServices.GetRequiredService<CredentialResolver>(), http.Request, http.RequestAborted);
 
         // An authenticated caller is counted against its credential's budget (and no longer against its address).
         if (result.Caller is { Type: not PrincipalType.Guest } caller)

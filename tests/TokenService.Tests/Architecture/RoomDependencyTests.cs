@@ -17,6 +17,7 @@ public sealed partial class RoomDependencyTests
     private static readonly string[] Rooms =
     [
         "Hosting",                                   // the host: composition, middleware order, OpenAPI
+        "Portal",                                    // the admin portal: pages over the management API's handlers
         "Access", "Compat", "Management", "OAuth",   // endpoints (Compat builds on Management's and OAuth's)
         "Tenants", "Callers", "Users", "Tokens",     // domain, upper: tenants, who is calling, users, tokens and clients
         "Maintenance", "Security", "Audit",          // domain, lower: pruning, brute force and budgets, the audit log
