@@ -536,3 +536,29 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201220702_SharedKeyRing'
+)
+BEGIN
+    CREATE TABLE [KeyRing] (
+        [Id] int NOT NULL IDENTITY,
+        [Name] varchar(100) NOT NULL,
+        [Xml] varchar(8000) NOT NULL,
+        CONSTRAINT [PK_KeyRing] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201220702_SharedKeyRing'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261201220702_SharedKeyRing', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

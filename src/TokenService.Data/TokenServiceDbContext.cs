@@ -16,6 +16,8 @@ public sealed class TokenServiceDbContext(DbContextOptions<TokenServiceDbContext
 
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
 
+    public DbSet<KeyRingEntry> KeyRing => Set<KeyRingEntry>();
+
     public DbSet<AdminUser> AdminUsers => Set<AdminUser>();
 
     public DbSet<OrganizationAdmin> OrganizationAdmins => Set<OrganizationAdmin>();

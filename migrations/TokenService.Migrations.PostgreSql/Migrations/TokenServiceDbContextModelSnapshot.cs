@@ -456,6 +456,31 @@ namespace TokenService.Migrations.PostgreSql.Migrations
                     b.ToTable("FailureCounters", (string)null);
                 });
 
+            modelBuilder.Entity("TokenService.Data.Entities.KeyRingEntry", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(8000)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("KeyRing", (string)null);
+                });
+
             modelBuilder.Entity("TokenService.Data.Entities.Lease", b =>
                 {
                     b.Property<string>("Name")

@@ -460,6 +460,31 @@ namespace TokenService.Migrations.SqlServer.Migrations
                     b.ToTable("FailureCounters", (string)null);
                 });
 
+            modelBuilder.Entity("TokenService.Data.Entities.KeyRingEntry", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(100)");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(8000)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("KeyRing", (string)null);
+                });
+
             modelBuilder.Entity("TokenService.Data.Entities.Lease", b =>
                 {
                     b.Property<string>("Name")

@@ -449,6 +449,29 @@ namespace TokenService.Migrations.Sqlite.Migrations
                     b.ToTable("FailureCounters", (string)null);
                 });
 
+            modelBuilder.Entity("TokenService.Data.Entities.KeyRingEntry", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("KeyRing", (string)null);
+                });
+
             modelBuilder.Entity("TokenService.Data.Entities.Lease", b =>
                 {
                     b.Property<string>("Name")

@@ -70,7 +70,7 @@ internal sealed class ServerKeys(IServiceScopeFactory scopes, IOptions<KeysOptio
         return Unprotect(existing.Material, protection, id);
     }
 
-    private static string Protect(byte[] key, byte[]? protection, string id)
+    internal static string Protect(byte[] key, byte[]? protection, string id)
     {
         if (protection is null)
         {
@@ -87,7 +87,7 @@ internal sealed class ServerKeys(IServiceScopeFactory scopes, IOptions<KeysOptio
         return ProtectedPrefix + Convert.ToBase64String([.. nonce, .. sealedKey, .. tag]);
     }
 
-    private static byte[] Unprotect(string material, byte[]? protection, string id)
+    internal static byte[] Unprotect(string material, byte[]? protection, string id)
     {
         if (!material.StartsWith(ProtectedPrefix, StringComparison.Ordinal))
         {

@@ -14,6 +14,7 @@ public static class TokensExtensions
         // OpenIddict takes its clock from DI; tests replace it to move time instead of sleeping.
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TokenGeneration>();
+        SharedKeyRing.AddTo(services);
         services.AddSingleton<SettingsGeneration>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddScoped<TokenReader>();

@@ -1,0 +1,79 @@
+using System.Text;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.DataProtection.XmlEncryption;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TokenService.Data;
+using TokenService.Data.Entities;
+using TokenService.Options;
+
+namespace TokenService.Tokens;
+
+/// <summary>
+/// ASP.NET Core Data Protection's key ring in the database, so that every instance seals and opens the portal's
+/// cookies (session, antiforgery, once-shown secrets) with the same keys: a request may land on any instance.
+/// Each key's secret part is wrapped with <c>Keys:ProtectionKey</c> when one is configured, as the stored signing
+/// keys are; without one, the database is what protects them.
+/// </summary>
+internal sealed class SharedKeyRing(IServiceScopeFactory scopes) : IXmlRepository
+{
+    public IReadOnlyCollection<XElement> GetAllElements()
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
+        return [.. db.KeyRing.AsNoTracking().OrderBy(k => k.Id).Select(k => k.Xml).AsEnumerable().Select(XElement.Parse)];
+    }
+
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        ArgumentNullException.ThrowIfNull(element);
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
+
+        // Two instances starting together may each add a key: both are kept, and Data Protection re-reads the ring
+        // when it meets a key it does not know, so either opens what the other sealed.
+        db.KeyRing.Add(new KeyRingEntry { Name = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting) });
+        db.SaveChanges();
+    }
+
+    public static void AddTo(IServiceCollection services)
+    {
+        services.AddDataProtection().SetApplicationName("TokenService");
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceScopeFactory, IOptions<KeysOptions>>((options, scopes, keys) =>
+        {
+            options.XmlRepository = new SharedKeyRing(scopes);
+            if (keys.Value.ProtectionKey is { } configured && KeysOptions.Decode(configured) is { } protection)
+            {
+                options.XmlEncryptor = new ProtectionKeyXmlEncryptor(protection);
+            }
+        });
+    }
+}
+
+/// <summary>Wraps a Data Protection key with <c>Keys:ProtectionKey</c> (AES-GCM, bound to its purpose).</summary>
+internal sealed class ProtectionKeyXmlEncryptor(byte[] protection) : IXmlEncryptor
+{
+    internal const string Purpose = "data-protection";
+
+    public EncryptedXmlInfo Encrypt(XElement plaintextElement)
+    {
+        ArgumentNullException.ThrowIfNull(plaintextElement);
+        var plaintext = Encoding.UTF8.GetBytes(plaintextElement.ToString(SaveOptions.DisableFormatting));
+        return new EncryptedXmlInfo(new XElement("wrapped", ServerKeys.Protect(plaintext, protection, Purpose)), typeof(ProtectionKeyXmlDecryptor));
+    }
+}
+
+/// <summary>Unwraps what <see cref="ProtectionKeyXmlEncryptor"/> wrapped; Data Protection creates it by type with the services.</summary>
+internal sealed class ProtectionKeyXmlDecryptor(IServiceProvider services) : IXmlDecryptor
+{
+    public XElement Decrypt(XElement encryptedElement)
+    {
+        ArgumentNullException.ThrowIfNull(encryptedElement);
+        var configured = services.GetRequiredService<IOptions<KeysOptions>>().Value.ProtectionKey;
+        var protection = configured is null ? null : KeysOptions.Decode(configured);
+        return XElement.Parse(Encoding.UTF8.GetString(ServerKeys.Unprotect(encryptedElement.Value, protection, ProtectionKeyXmlEncryptor.Purpose)));
+    }
+}

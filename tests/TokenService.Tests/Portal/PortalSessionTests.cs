@@ -1,0 +1,203 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TokenService.Data;
+using TokenService.Tests.Infrastructure;
+
+namespace TokenService.Tests.Portal;
+
+/// <summary>The portal's session over HTTP, without a browser: instances, the key ring, brute force, sign-out.</summary>
+public sealed partial class PortalSessionTests
+{
+    private const string AdminPassword = "admin-password";
+
+    [Fact]
+    public async Task Session_SealedByOneInstance_IsOpenedByAnother()
+    {
+        await TwoInstances.RunAsync(async (first, second, api, _) =>
+        {
+            // Arrange
+            var org = await api.CreateOrgAsync();
+            await api.CreateAdminAsync(org, "ivy", AdminPassword);
+            var jar = await SignInAsync(first, "ivy", AdminPassword);
+
+            // Act
+            using var onSecond = await GetAsync(second, jar, $"/portal/orgs/{org.Name}");
+
+            // Assert: and both opened it with the database's ring (a ring in the home directory would also be shared here).
+            Assert.Equal(HttpStatusCode.OK, onSecond.StatusCode);
+            Assert.Contains(org.Client.ClientId, await onSecond.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            using var scope = first.Services.CreateScope();
+            var stored = await scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>().KeyRing.Select(k => k.Name).ToListAsync();
+            foreach (var instance in new[] { first, second })
+            {
+                var keys = instance.Services.GetRequiredService<IKeyManager>().GetAllKeys();
+                Assert.NotEmpty(keys);
+                Assert.All(keys, key => Assert.Contains($"key-{key.KeyId:D}", stored));
+            }
+        });
+    }
+
+    [Fact]
+    public async Task KeyRing_WithAProtectionKey_StoresNoKeyInTheClear()
+    {
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?>
+        {
+            ["Keys:ProtectionKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)i).ToArray()),
+        });
+        await SignInFormAsync(factory, new Dictionary<string, string>());
+
+        using var scope = factory.Services.CreateScope();
+        var ring = await scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>().KeyRing.AsNoTracking().ToListAsync();
+
+        Assert.NotEmpty(ring);
+        Assert.All(ring, key =>
+        {
+            Assert.Contains("gcm1.", key.Xml, StringComparison.Ordinal);
+            Assert.DoesNotContain("<masterKey", key.Xml, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task SignInForm_AfterTooManyWrongPasswords_IsLockedAsThePasswordGrantIs()
+    {
+        await using var factory = new TokenServiceFactory();
+        using var api = factory.CreateServiceClient("203.0.113.7");
+        var org = await api.CreateOrgAsync();
+        await api.CreateAdminAsync(org, "jack", AdminPassword);
+
+        var answers = new List<string>();
+        for (var attempt = 0; attempt < 11; attempt++)
+        {
+            answers.Add(await SignInLocationAsync(factory, "jack", "wrong-password", "203.0.113.7"));
+        }
+
+        using var grant = await api.PostFormAsync("/management/token", null, ("grant_type", "password"), ("username", "jack"), ("password", AdminPassword));
+
+        Assert.All(answers.Take(10), location => Assert.Contains("error=invalid", location, StringComparison.Ordinal));
+        Assert.Contains("error=locked", answers[10], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.TooManyRequests, grant.StatusCode);
+    }
+
+    [Fact]
+    public async Task SignOut_RevokesTheSessionsToken_SoTheOldCookieOpensNothing()
+    {
+        await using var factory = new TokenServiceFactory();
+        using var api = factory.CreateServiceClient();
+        var org = await api.CreateOrgAsync();
+        await api.CreateAdminAsync(org, "kim", AdminPassword);
+        var jar = await SignInAsync(factory, "kim", AdminPassword);
+        var stolen = new Dictionary<string, string>(jar);
+
+        using var page = await GetAsync(factory, jar, $"/portal/orgs/{org.Name}");
+        var antiforgery = AntiforgeryField().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value;
+        using var signOut = await PostAsync(factory, jar, "/portal/signout", new Dictionary<string, string> { ["__af"] = antiforgery });
+        using var replayed = await GetAsync(factory, stolen, $"/portal/orgs/{org.Name}");
+
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, replayed.StatusCode);
+        Assert.Equal("/portal/signin?error=ended", replayed.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Superuser_SignsIn_AndPicksAmongAllOrganizations()
+    {
+        await using var factory = new TokenServiceFactory();
+        using var api = factory.CreateServiceClient();
+        var org = await api.CreateOrgAsync();
+
+        var jar = await SignInAsync(factory, "superuser", TokenServiceFactory.SuperuserPassword);
+        using var picker = await GetAsync(factory, jar, "/portal");
+
+        Assert.Equal(HttpStatusCode.OK, picker.StatusCode);
+        Assert.Contains($"/portal/orgs/{org.Name}", await picker.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("superuser", "not-the-password")]
+    [InlineData("nobody", "whatever-password")]
+    public async Task SignIn_WithWrongCredentials_StartsNoSession(string username, string password)
+    {
+        await using var factory = new TokenServiceFactory();
+
+        var location = await SignInLocationAsync(factory, username, password, null);
+
+        Assert.Equal("/portal/signin?error=invalid", location);
+    }
+
+    /// <summary>Signs in through the form; returns the cookies of the session.</summary>
+    private static async Task<Dictionary<string, string>> SignInAsync(TokenServiceFactory factory, string username, string password)
+    {
+        var jar = new Dictionary<string, string>();
+        using var response = await SignInFormAsync(factory, jar, ("username", username), ("password", password));
+        Assert.Equal("/portal", response.Headers.Location?.OriginalString);
+        Assert.True(jar.ContainsKey("tokenservice_portal"));
+        return jar;
+    }
+
+    private static async Task<string> SignInLocationAsync(TokenServiceFactory factory, string username, string password, string? address)
+    {
+        var jar = new Dictionary<string, string>();
+        using var response = await SignInFormAsync(factory, jar, address, ("username", username), ("password", password));
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        return response.Headers.Location!.OriginalString;
+    }
+
+    private static Task<HttpResponseMessage> SignInFormAsync(TokenServiceFactory factory, Dictionary<string, string> jar, params (string, string)[] fields) =>
+        SignInFormAsync(factory, jar, null, fields);
+
+    private static async Task<HttpResponseMessage> SignInFormAsync(
+        TokenServiceFactory factory, Dictionary<string, string> jar, string? address, params (string Key, string Value)[] fields)
+    {
+        using var form = await GetAsync(factory, jar, "/portal/signin", address);
+        var antiforgery = AntiforgeryField().Match(await form.Content.ReadAsStringAsync()).Groups[1].Value;
+        var values = fields.ToDictionary(f => f.Key, f => f.Value);
+        values["__af"] = antiforgery;
+        return await PostAsync(factory, jar, "/portal/signin", values, address);
+    }
+
+    private static Task<HttpResponseMessage> GetAsync(TokenServiceFactory factory, Dictionary<string, string> jar, string path, string? address = null) =>
+        SendAsync(factory, jar, new HttpRequestMessage(HttpMethod.Get, path), address);
+
+    private static Task<HttpResponseMessage> PostAsync(
+        TokenServiceFactory factory, Dictionary<string, string> jar, string path, Dictionary<string, string> form, string? address = null) =>
+        SendAsync(factory, jar, new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) }, address);
+
+    /// <summary>Sends with the jar's cookies and keeps what the answer sets (a jar can move to another instance).</summary>
+    private static async Task<HttpResponseMessage> SendAsync(TokenServiceFactory factory, Dictionary<string, string> jar, HttpRequestMessage request, string? address)
+    {
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        if (jar.Count > 0)
+        {
+            request.Headers.Add("Cookie", string.Join("; ", jar.Select(c => $"{c.Key}={c.Value}")));
+        }
+
+        if (address is not null)
+        {
+            request.Headers.Add(TokenServiceFactory.RemoteAddressHeader, address);
+        }
+
+        var response = await http.SendAsync(request);
+        foreach (var header in response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [])
+        {
+            var pair = header.Split(';')[0].Split('=', 2);
+            if (pair[1].Length == 0)
+            {
+                jar.Remove(pair[0]);
+            }
+            else
+            {
+                jar[pair[0]] = pair[1];
+            }
+        }
+
+        request.Dispose();
+        return response;
+    }
+
+    [GeneratedRegex("name=\"__af\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+}
