@@ -116,6 +116,28 @@ public sealed partial class PortalSessionTests
         Assert.Contains($"/portal/orgs/{org.Name}", await picker.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SuperuserSession_AfterThePasswordChanges_HasEnded()
+    {
+        var database = Guid.NewGuid().ToString("N");
+        try
+        {
+            await using var before = new TokenServiceFactory(database, null);
+            await using var after = new TokenServiceFactory(database, new Dictionary<string, string?> { ["Superuser:Password"] = "a-new-superuser-password" });
+            var jar = await SignInAsync(before, "superuser", TokenServiceFactory.SuperuserPassword);
+
+            using var sameInstance = await GetAsync(before, new Dictionary<string, string>(jar), "/portal");
+            using var newPassword = await GetAsync(after, jar, "/portal");
+
+            Assert.Equal(HttpStatusCode.OK, sameInstance.StatusCode);
+            Assert.Equal("/portal/signin?error=ended", newPassword.Headers.Location?.OriginalString);
+        }
+        finally
+        {
+            TestDatabase.DeleteSqlite(database);
+        }
+    }
+
     [Theory]
     [InlineData("superuser", "not-the-password")]
     [InlineData("nobody", "whatever-password")]
