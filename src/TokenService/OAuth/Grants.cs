@@ -162,7 +162,9 @@ public sealed class PasswordGrant(ClientDirectory directory, UserAccounts users,
                 return;
             }
 
-            await issuer.SignInAsync(context, new Caller(PrincipalType.AdminUser, admin.Id.ToString(), Username: admin.Username), refreshable: true);
+            // A server-side sign-in that keeps only the access token (the portal's) gets no refresh token to leave behind.
+            var refreshable = context.Transaction.GetHttpRequest()?.HttpContext.Features.Get<AccessTokenOnly>() is null;
+            await issuer.SignInAsync(context, new Caller(PrincipalType.AdminUser, admin.Id.ToString(), Username: admin.Username), refreshable);
             return;
         }
 
@@ -185,6 +187,19 @@ public sealed class PasswordGrant(ClientDirectory directory, UserAccounts users,
         await issuer.SignInAsync(context,
             new Caller(PrincipalType.AppUser, user.Id.ToString(), app!.OrgId, app.Org, app.AppId, app.App, user.Username),
             refreshable: true);
+    }
+}
+
+/// <summary>
+/// A request feature set by a room above that signs an admin user in on the server and keeps only the access token
+/// (the portal's session): the password grant then issues no refresh token.
+/// </summary>
+public sealed class AccessTokenOnly
+{
+    public static readonly AccessTokenOnly Instance = new();
+
+    private AccessTokenOnly()
+    {
     }
 }
 

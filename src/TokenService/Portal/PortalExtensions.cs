@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using TokenService.Options;
 
@@ -27,64 +28,96 @@ public static class PortalExtensions
             options.RootDirectory = "/Portal/Pages";
         });
 
-        // Secure cookies wherever plain HTTP is refused; where it is allowed (Development, tests, a TLS-terminating
-        // proxy that is not declared) they follow the request.
-        builder.Services.AddOptions<CookieSecurity>().Configure<IOptions<TransportOptions>, IHostEnvironment>((cookies, transport, environment) =>
-            cookies.Policy = environment.IsDevelopment() || transport.Value.AllowHttp ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always);
+        // Secure cookies wherever plain HTTP is refused (the production setting; behind a TLS-terminating proxy, list it
+        // in Transport:TrustedProxies). Secure cookies take the __Host- prefix, which a sibling subdomain cannot set or
+        // shadow, and so live at Path=/ (the prefix requires it). Where plain HTTP is allowed (Development, tests) they
+        // follow the request, unprefixed, under /portal: antiforgery refuses to issue a Secure-only cookie over HTTP.
+        builder.Services.AddOptions<CookieSecurity>().Configure<IHostEnvironment, IOptions<TransportOptions>>((cookies, environment, transport) =>
+            cookies.Secure = !environment.IsDevelopment() && !transport.Value.AllowHttp);
 
         builder.Services.AddAuthentication().AddCookie(PortalSession.Scheme, options =>
         {
-            options.Cookie.Name = PortalSession.CookieName;
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.Path = "/portal";
             options.SlidingExpiration = false;
             options.LoginPath = PortalSignIn.Path;
         });
         builder.Services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(PortalSession.Scheme)
-            .Configure<IOptions<CookieSecurity>>((options, security) => options.Cookie.SecurePolicy = security.Value.Policy);
+            .Configure<IOptions<CookieSecurity>>((options, security) => security.Value.Apply(options.Cookie, "tokenservice_portal"));
         builder.Services.AddAntiforgery(options =>
         {
-            options.Cookie.Name = "tokenservice_portal_af";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.Path = "/portal";
             options.FormFieldName = "__af";
         });
         builder.Services.AddOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>()
-            .Configure<IOptions<CookieSecurity>>((options, security) => options.Cookie.SecurePolicy = security.Value.Policy);
-        builder.Services.Configure<CookieTempDataProviderOptions>(options =>
-        {
-            options.Cookie.Name = "tokenservice_portal_once";
-            options.Cookie.HttpOnly = true;
-            options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.Path = "/portal";
-        });
+            .Configure<IOptions<CookieSecurity>>((options, security) => security.Value.Apply(options.Cookie, "tokenservice_portal_af"));
         builder.Services.AddOptions<CookieTempDataProviderOptions>()
-            .Configure<IOptions<CookieSecurity>>((options, security) => options.Cookie.SecurePolicy = security.Value.Policy);
+            .Configure<IOptions<CookieSecurity>>((options, security) =>
+            {
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Strict;
+                security.Value.Apply(options.Cookie, OnceCookie);
+            });
         builder.Services.AddSingleton<PortalSession>();
         return builder;
     }
 
-    /// <summary>Portal pages are never cached, framed or sniffed, and load nothing from elsewhere.</summary>
-    public static IApplicationBuilder UsePortalHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
+    /// <summary>
+    /// For every portal request: headers (never cached, framed or sniffed, nothing loaded from elsewhere), the session's
+    /// user as <see cref="HttpContext.User"/> (so antiforgery tokens belong to one session and no other), and a refusal
+    /// of any POST a browser says came from another origin.
+    /// </summary>
+    public static IApplicationBuilder UsePortalHeaders(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        if (http.Request.Path.StartsWithSegments("/portal", StringComparison.OrdinalIgnoreCase))
+        if (!http.Request.Path.StartsWithSegments("/portal", StringComparison.OrdinalIgnoreCase))
         {
-            var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
-            if (!http.Request.Path.StartsWithSegments("/portal/assets", StringComparison.OrdinalIgnoreCase))
-            {
-                headers.CacheControl = "no-cache, no-store";
-                headers.Pragma = "no-cache";
-            }
+            await next(http);
+            return;
         }
 
-        return next(http);
+        var headers = http.Response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        if (!http.Request.Path.StartsWithSegments("/portal/assets", StringComparison.OrdinalIgnoreCase))
+        {
+            headers.CacheControl = "no-cache, no-store";
+            headers.Pragma = "no-cache";
+        }
+
+        if (HttpMethods.IsPost(http.Request.Method) && !FromThisOrigin(http.Request))
+        {
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            await http.Response.WriteAsync("Portal forms are accepted only from the portal's own pages.");
+            return;
+        }
+
+        if (await http.AuthenticateAsync(PortalSession.Scheme) is { Succeeded: true, Principal: { } user })
+        {
+            http.User = user;
+        }
+
+        await next(http);
     });
+
+    /// <summary>
+    /// Browsers say where a request came from (<c>Sec-Fetch-Site</c>, <c>Origin</c>); a POST that another site, or a
+    /// sibling subdomain, makes the browser send is refused before its antiforgery token is even read. Clients that
+    /// send neither header are not browsers acting for someone else.
+    /// </summary>
+    private static bool FromThisOrigin(HttpRequest request)
+    {
+        if (request.Headers["Sec-Fetch-Site"] is { Count: > 0 } site)
+        {
+            return site == "same-origin";
+        }
+
+        return request.Headers.Origin is not { Count: > 0 } origin ||
+               string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+    }
 
     public static IEndpointRouteBuilder MapPortal(this IEndpointRouteBuilder endpoints)
     {
@@ -108,9 +141,19 @@ public static class PortalExtensions
         return stream is null ? TypedResults.NotFound() : TypedResults.Stream(stream, contentType);
     }
 
-    /// <summary>The cookies' Secure policy, decided once from the environment and the transport settings.</summary>
+    /// <summary>The one-read cookie that carries a just-shown secret to the page after the redirect.</summary>
+    public const string OnceCookie = "tokenservice_portal_once";
+
+    /// <summary>The cookies' security, decided once from the environment.</summary>
     private sealed class CookieSecurity
     {
-        public CookieSecurePolicy Policy { get; set; } = CookieSecurePolicy.Always;
+        public bool Secure { get; set; } = true;
+
+        public void Apply(CookieBuilder cookie, string name)
+        {
+            cookie.Name = Secure ? "__Host-" + name : name;
+            cookie.Path = Secure ? "/" : "/portal";
+            cookie.SecurePolicy = Secure ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        }
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -36,6 +35,13 @@ public abstract class PortalPage : PageModel
     [TempData]
     public string? SecretOf { get; set; }
 
+    /// <summary>The one page that shows <see cref="Secret"/>: any other page that reads it first drops it unshown.</summary>
+    [TempData]
+    public string? SecretPage { get; set; }
+
+    /// <summary>The secret to show on this page, if it is this page's.</summary>
+    public string? SecretHere => Secret is not null && SecretPage == Request.Path.Value ? Secret : null;
+
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -56,7 +62,7 @@ public abstract class PortalPage : PageModel
             }
 
             // Expired or revoked (an admin's revoketokens, deactivation): the session ends with its token.
-            await HttpContext.SignOutAsync(PortalSession.Scheme);
+            await PortalSession.EndAsync(HttpContext);
             context.Result = Redirect(PortalSignIn.Path + "?error=ended");
             return;
         }
@@ -98,11 +104,12 @@ public abstract class PortalPage : PageModel
         return LocalRedirect(page);
     }
 
-    /// <summary>Remembers a secret for the next page only.</summary>
-    protected void ShowOnce(string? secret, string of)
+    /// <summary>Remembers a secret for the next page only, and only for <paramref name="page"/>.</summary>
+    protected void ShowOnce(string? secret, string of, string page)
     {
         Secret = secret;
         SecretOf = of;
+        SecretPage = page;
     }
 
     /// <summary>The service's base URL as the browser reached it (the proxies' forwarded scheme and host included).</summary>

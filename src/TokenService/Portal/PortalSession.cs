@@ -22,9 +22,6 @@ public sealed class PortalSession(IOptions<SuperuserOptions> superuser, TimeProv
     /// <summary>The authentication scheme of the portal's cookie.</summary>
     public const string Scheme = "Portal";
 
-    /// <summary>The cookie's name.</summary>
-    public const string CookieName = "tokenservice_portal";
-
     /// <summary>How long a superuser session lasts (it has no token whose expiry could bound it).</summary>
     public static readonly TimeSpan SuperuserSessionLifetime = TimeSpan.FromHours(8);
 
@@ -45,6 +42,7 @@ public sealed class PortalSession(IOptions<SuperuserOptions> superuser, TimeProv
             AllowRefresh = false,
         };
         properties.StoreTokens([new AuthenticationToken { Name = AccessToken, Value = accessToken }]);
+        ForgetOnceShown(http);
         return http.SignInAsync(Scheme, Principal("admin", null), properties);
     }
 
@@ -52,6 +50,7 @@ public sealed class PortalSession(IOptions<SuperuserOptions> superuser, TimeProv
     public Task SignInSuperuserAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
+        ForgetOnceShown(http);
         return http.SignInAsync(Scheme, Principal("superuser", _fingerprint.Value),
             new AuthenticationProperties { ExpiresUtc = clock.GetUtcNow().Add(SuperuserSessionLifetime), AllowRefresh = false });
     }
@@ -95,6 +94,25 @@ public sealed class PortalSession(IOptions<SuperuserOptions> superuser, TimeProv
         return result.Caller is { Type: not PrincipalType.AdminUser } ? CredentialResult.Fail(AuthFailure.InvalidToken) : result;
     }
 
+    /// <summary>Ends the session: its cookie, and any once-shown secret still waiting in the browser.</summary>
+    public static async Task EndAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        await http.SignOutAsync(Scheme);
+        ForgetOnceShown(http);
+    }
+
+    /// <summary>Deletes the one-read cookie of a once-shown secret (at sign-in and when a session ends).</summary>
+    public static void ForgetOnceShown(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var cookie = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>>().Value.Cookie;
+        if (cookie.Name is { } name && http.Request.Cookies.ContainsKey(name))
+        {
+            http.Response.Cookies.Delete(name, cookie.Build(http));
+        }
+    }
+
     /// <summary>The session's access token (admin users), for signing out.</summary>
     public static async Task<string?> AccessTokenOfAsync(HttpContext http)
     {
@@ -106,6 +124,9 @@ public sealed class PortalSession(IOptions<SuperuserOptions> superuser, TimeProv
     private static ClaimsPrincipal Principal(string kind, string? fingerprint)
     {
         var identity = new ClaimsIdentity(Scheme);
+
+        // A random id per session: antiforgery tokens are bound to it, so one session's token is worthless in another.
+        identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, Guid.NewGuid().ToString("N")));
         identity.AddClaim(new Claim(KindClaim, kind));
         if (fingerprint is not null)
         {

@@ -79,6 +79,7 @@ public static class PortalSignIn
         }
 
         var (status, answer, retryAfter) = await PasswordGrantAsync(http, next, username, password);
+        http.Request.Path = Path; // the request log names what was asked, not the rewrite
         if (status == StatusCodes.Status200OK && answer.TryGetProperty("access_token", out var token) && token.GetString() is { Length: > 0 } accessToken)
         {
             long? expiresIn = answer.TryGetProperty("expires_in", out var seconds) && seconds.TryGetInt64(out var value) ? value : null;
@@ -99,18 +100,25 @@ public static class PortalSignIn
     private static async Task<(int Status, JsonElement Answer, TimeSpan? RetryAfter)> PasswordGrantAsync(
         HttpContext http, Func<Task> next, string username, string password)
     {
+        // The admin users' sign-in client, named here: whatever else the browser sent (an Authorization header with a
+        // client's credentials, cookies) is not part of the grant.
         var parameters = new Dictionary<string, StringValues>(StringComparer.Ordinal)
         {
-            ["grant_type"] = "password", ["username"] = username, ["password"] = password,
+            ["grant_type"] = "password", ["username"] = username, ["password"] = password, ["client_id"] = ClientDirectory.ManagementClientId,
         };
         var body = Encoding.UTF8.GetBytes(QueryHelpers.AddQueryString("", parameters.ToDictionary(p => p.Key, p => (string?)p.Value.ToString()))[1..]);
         var request = http.Request;
+        request.Headers.Authorization = StringValues.Empty;
+        request.Headers.Cookie = StringValues.Empty;
         request.Path = "/management/token";
         request.QueryString = QueryString.Empty;
         request.ContentType = "application/x-www-form-urlencoded";
         request.ContentLength = body.Length;
         request.Body = new MemoryStream(body);
         http.Features.Set<IFormFeature>(new FormFeature(new FormCollection(parameters)));
+
+        // The session is one access token: no refresh token is issued to be left alive behind it.
+        http.Features.Set(OAuth.AccessTokenOnly.Instance);
 
         var original = http.Response.Body;
         using var answer = new MemoryStream();

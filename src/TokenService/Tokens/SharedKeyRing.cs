@@ -33,14 +33,13 @@ internal sealed class SharedKeyRing(IServiceScopeFactory scopes) : IXmlRepositor
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>();
 
-        // Two instances starting together may each add a key: both are kept, and Data Protection re-reads the ring
-        // when it meets a key it does not know, so either opens what the other sealed.
         db.KeyRing.Add(new KeyRingEntry { Name = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting) });
         db.SaveChanges();
     }
 
     public static void AddTo(IServiceCollection services)
     {
+        services.AddScoped<Database.IStartupRows, KeyRingStartup>();
         services.AddDataProtection().SetApplicationName("TokenService");
         services.AddOptions<KeyManagementOptions>().Configure<IServiceScopeFactory, IOptions<KeysOptions>>((options, scopes, keys) =>
         {
@@ -76,4 +75,63 @@ internal sealed class ProtectionKeyXmlDecryptor(IServiceProvider services) : IXm
         var protection = configured is null ? null : KeysOptions.Decode(configured);
         return XElement.Parse(Encoding.UTF8.GetString(ServerKeys.Unprotect(encryptedElement.Value, protection, ProtectionKeyXmlEncryptor.Purpose)));
     }
+}
+
+/// <summary>
+/// Before the service takes requests: the ring's first key is created by exactly one instance (two instances that each
+/// made their own would each refuse the other's cookies until their rings were next read, hours later), and a ring
+/// whose keys cannot be unwrapped with the configured <c>Keys:ProtectionKey</c> stops the start instead of being
+/// silently replaced, which would end every session.
+/// </summary>
+internal sealed class KeyRingStartup(TokenServiceDbContext db, IKeyManager keys, IOptions<KeysOptions> settings, TimeProvider clock)
+    : Database.IStartupRows
+{
+    private const string CreatorClaim = "key-ring";
+
+    public async Task EnsureAsync(bool migrateCommand, CancellationToken cancellationToken)
+    {
+        if (migrateCommand)
+        {
+            return;
+        }
+
+        var wrapped = await db.KeyRing.AsNoTracking().Select(k => k.Xml).Where(x => x.Contains(ServerKeysPrefix)).FirstOrDefaultAsync(cancellationToken);
+        if (wrapped is not null)
+        {
+            var protection = settings.Value.ProtectionKey is { } configured ? KeysOptions.Decode(configured) : null;
+            var secret = XElement.Parse(wrapped).Descendants("wrapped").First().Value;
+
+            // Unprotect names Keys:ProtectionKey in its refusal when the key is missing or is not the one used.
+            _ = ServerKeys.Unprotect(secret, protection, ProtectionKeyXmlEncryptor.Purpose);
+            return;
+        }
+
+        if (await db.KeyRing.AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        // One instance claims the first key (a row with a fixed id, as the signing keys are created); the others wait
+        // for it to appear, and read the ring when they first need it.
+        try
+        {
+            db.ServerKeys.Add(new ServerKey { Id = CreatorClaim, Material = "-", Created = clock.GetUtcNow() });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (!Data.DatabaseFailures.IsUnavailable(exception))
+        {
+            db.ChangeTracker.Clear();
+            for (var waited = 0; waited < 100 && !await db.KeyRing.AnyAsync(cancellationToken); waited++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            }
+
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        keys.CreateNewKey(now, now.AddDays(90));
+    }
+
+    private const string ServerKeysPrefix = "gcm1.";
 }

@@ -1,9 +1,14 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using TokenService.Data;
 using TokenService.Tests.Infrastructure;
 
@@ -61,6 +66,62 @@ public sealed partial class PortalSessionTests
         });
     }
 
+    [Theory]
+    [InlineData("false", "__Host-", "/", CookieSecurePolicy.Always)]
+    [InlineData("true", "", "/portal", CookieSecurePolicy.SameAsRequest)]
+    public async Task Cookies_WherePlainHttpIsRefused_AreSecureAndHostPrefixed(string allowHttp, string prefix, string path, CookieSecurePolicy policy)
+    {
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?> { ["Transport:AllowHttp"] = allowHttp });
+
+        var session = factory.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(TokenService.Portal.PortalSession.Scheme).Cookie;
+        var antiforgery = factory.Services.GetRequiredService<IOptions<AntiforgeryOptions>>().Value.Cookie;
+        var once = factory.Services.GetRequiredService<IOptions<CookieTempDataProviderOptions>>().Value.Cookie;
+
+        foreach (var (cookie, name) in new[] { (session, "tokenservice_portal"), (antiforgery, "tokenservice_portal_af"), (once, "tokenservice_portal_once") })
+        {
+            Assert.Equal((prefix + name, path, policy, true, SameSiteMode.Strict), (cookie.Name, cookie.Path, cookie.SecurePolicy, cookie.HttpOnly, cookie.SameSite));
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=")]
+    public async Task KeyRing_WrappedWithAProtectionKey_RefusesToStartWithoutThatKey(string? otherKey)
+    {
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?> { ["Keys:ProtectionKey"] = Convert.ToBase64String(new byte[32]) });
+        using var ready = await factory.CreateClient().GetAsync("/health/ready");
+        using var scope = factory.Services.CreateScope();
+        var startup = new TokenService.Tokens.KeyRingStartup(
+            scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>(), factory.Services.GetRequiredService<IKeyManager>(),
+            Microsoft.Extensions.Options.Options.Create(new TokenService.Options.KeysOptions { ProtectionKey = otherKey }), TimeProvider.System);
+
+        var refused = await Assert.ThrowsAsync<TokenService.Options.InvalidSettingException>(() => startup.EnsureAsync(false, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("Keys:ProtectionKey", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignIn_IssuesOnlyTheSessionsAccessToken()
+    {
+        await using var factory = new TokenServiceFactory();
+        using var api = factory.CreateServiceClient();
+        var org = await api.CreateOrgAsync();
+        var admin = await api.CreateAdminAsync(org, "lou", AdminPassword);
+
+        await SignInAsync(factory, "lou", AdminPassword);
+
+        using var scope = factory.Services.CreateScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<OpenIddict.Abstractions.IOpenIddictTokenManager>();
+        var types = new List<string?>();
+        await foreach (var token in tokens.FindBySubjectAsync(admin.ToString()))
+        {
+            types.Add(await tokens.GetTypeAsync(token));
+        }
+
+        Assert.Equal([OpenIddict.Abstractions.OpenIddictConstants.TokenTypeIdentifiers.AccessToken], types);
+    }
+
     [Fact]
     public async Task SignInForm_AfterTooManyWrongPasswords_IsLockedAsThePasswordGrantIs()
     {
@@ -100,6 +161,55 @@ public sealed partial class PortalSessionTests
         Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, replayed.StatusCode);
         Assert.Equal("/portal/signin?error=ended", replayed.Headers.Location?.OriginalString);
+    }
+
+    [Theory]
+    [InlineData("Sec-Fetch-Site", "cross-site")]
+    [InlineData("Sec-Fetch-Site", "same-site")]
+    [InlineData("Origin", "https://evil.example")]
+    public async Task APost_ThatABrowserSaysCameFromElsewhere_IsRefused(string header, string value)
+    {
+        await using var factory = new TokenServiceFactory();
+        using var api = factory.CreateServiceClient();
+        var org = await api.CreateOrgAsync();
+        await api.CreateAdminAsync(org, "max", AdminPassword);
+        var jar = await SignInAsync(factory, "max", AdminPassword);
+        using var page = await GetAsync(factory, jar, $"/portal/orgs/{org.Name}");
+        var antiforgery = AntiforgeryField().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value;
+        var token = await api.GetTokenAsync(org.Client);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/portal/orgs/{org.Name}?handler=RevokeAll")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = antiforgery }),
+        };
+        request.Headers.Add(header, value);
+        using var response = await SendAsync(factory, jar, request, null);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.True(await api.IsActiveAsync(org.Client, token));
+    }
+
+    [Fact]
+    public async Task AnAntiforgeryToken_OfOneSession_IsRefusedInAnother()
+    {
+        await using var factory = new TokenServiceFactory();
+        using var api = factory.CreateServiceClient();
+        var org = await api.CreateOrgAsync();
+        await api.CreateAdminAsync(org, "nia", AdminPassword);
+        var first = await SignInAsync(factory, "nia", AdminPassword);
+        var second = await SignInAsync(factory, "nia", AdminPassword);
+        using var page = await GetAsync(factory, first, $"/portal/orgs/{org.Name}");
+        var antiforgery = AntiforgeryField().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value;
+
+        // The second session with the first one's antiforgery cookie and form token: only the session differs.
+        second["tokenservice_portal_af"] = first["tokenservice_portal_af"];
+        using var response = await PostAsync(factory, second, $"/portal/orgs/{org.Name}?handler=RevokeAll",
+            new Dictionary<string, string> { ["__af"] = antiforgery });
+        using var sameSession = await PostAsync(factory, first, $"/portal/orgs/{org.Name}?handler=RevokeAll",
+            new Dictionary<string, string> { ["__af"] = antiforgery });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, sameSession.StatusCode);
     }
 
     [Fact]

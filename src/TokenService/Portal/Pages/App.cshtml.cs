@@ -56,7 +56,7 @@ public sealed class AppModel(
         var result = (await ApplicationsApi.RegenerateCredentialsAsync(org, app, revokeTokens, Caller, tenants, cancellationToken)).Result;
         if (result is IValueHttpResult<CredentialsResponse> { Value: { } credentials })
         {
-            ShowOnce(credentials.ClientSecret, $"the application client {credentials.ClientId}");
+            ShowOnce(credentials.ClientSecret, $"the application client {credentials.ClientId}", Here(org, app));
         }
 
         return After(result, revokeTokens ? "Secret regenerated; the old secret's tokens are revoked." : "Secret regenerated.", Here(org, app));

@@ -53,7 +53,7 @@ public sealed class OrgModel(
         var result = (await OrganizationsApi.RegenerateCredentialsAsync(org, revokeTokens, Caller, tenants, cancellationToken)).Result;
         if (result is IValueHttpResult<CredentialsResponse> { Value: { } credentials })
         {
-            ShowOnce(credentials.ClientSecret, $"the organization client {credentials.ClientId}");
+            ShowOnce(credentials.ClientSecret, $"the organization client {credentials.ClientId}", Here(org));
         }
 
         return After(result, revokeTokens ? "Secret regenerated; the old secret's tokens are revoked." : "Secret regenerated.", Here(org));
@@ -95,7 +95,7 @@ public sealed class OrgModel(
         var result = (await ResourceServersApi.CreateAsync(org, new CreateNamedRequest(name?.Trim()), Caller, db, tenants, cancellationToken)).Result;
         if (result is IValueHttpResult<ResourceServerResponse> { Value: { } created })
         {
-            ShowOnce(created.ClientSecret, $"the resource server {created.Name} ({created.ClientId})");
+            ShowOnce(created.ClientSecret, $"the resource server {created.Name} ({created.ClientId})", Here(org));
         }
 
         return After(result, $"Resource server {name} created.", Here(org));
@@ -112,8 +112,9 @@ public sealed class OrgModel(
         var result = (await ApplicationsApi.CreateAsync(org, new CreateNamedRequest(name?.Trim()), Caller, db, tenants, cancellationToken)).Result;
         if (result is IValueHttpResult<ApplicationCreatedResponse> { Value: { } created })
         {
-            ShowOnce(created.ClientSecret, $"the application client {created.ClientId}");
-            return After(result, $"Application {created.Name} created.", $"/portal/orgs/{Uri.EscapeDataString(org)}/apps/{Uri.EscapeDataString(created.Name)}");
+            var page = $"/portal/orgs/{Uri.EscapeDataString(org)}/apps/{Uri.EscapeDataString(created.Name)}";
+            ShowOnce(created.ClientSecret, $"the application client {created.ClientId}", page);
+            return After(result, $"Application {created.Name} created.", page);
         }
 
         return After(result, "", Here(org));

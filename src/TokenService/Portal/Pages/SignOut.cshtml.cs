@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using TokenService.Principals;
 using TokenService.Users;
@@ -18,7 +17,7 @@ public sealed class SignOutModel(UserAccounts accounts) : PortalPage
             await accounts.RevokeTokenAsync(id, token, cancellationToken);
         }
 
-        await HttpContext.SignOutAsync(PortalSession.Scheme);
+        await PortalSession.EndAsync(HttpContext);
         return LocalRedirect(PortalSignIn.Path + "?error=signedout");
     }
 }
