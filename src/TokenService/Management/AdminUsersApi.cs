@@ -133,24 +133,19 @@ public static class AdminUsersApi
         string org, [AsParameters] PageRequest page, Caller caller, TokenServiceDbContext db, TenantOperations tenants,
         UserAccounts accounts, CancellationToken cancellationToken)
     {
-        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        var found = await OrganizationsApi.FindWithPageAsync(org, page, caller, tenants, cancellationToken);
         if (found.Refused)
         {
             return found.Refusal;
         }
 
-        var query = page.Read();
-        if (query.Refused)
-        {
-            return query.Refusal;
-        }
-
-        var (organizationId, (take, after)) = (found.Value.Id, query.Value);
+        var (organization, query) = found.Value;
+        var (organizationId, (take, after)) = (organization.Id, query);
         var rows = await db.OrganizationAdmins.AsNoTracking()
             .Where(m => m.OrganizationId == organizationId && (after == null || string.Compare(m.AdminUser.Username, after) > 0))
             .OrderBy(m => m.AdminUser.Username).Take(take + 1).Select(m => m.AdminUser)
             .ToListAsync(cancellationToken);
-        var admins = query.Value.Build(rows, u => u.Username);
+        var admins = query.Build(rows, u => u.Username);
         // One query for the whole page's organizations, not one per admin.
         var organizations = await accounts.OrganizationNamesAsync([.. admins.Items.Select(a => a.Id)], cancellationToken);
         var items = admins.Items.Select(admin => AdminUserResponse.From(admin, [.. organizations[admin.Id]])).ToList();

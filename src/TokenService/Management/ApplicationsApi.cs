@@ -39,24 +39,19 @@ public static class ApplicationsApi
         string org, Caller caller, TokenServiceDbContext db, TenantOperations tenants, [AsParameters] PageRequest page,
         CancellationToken cancellationToken)
     {
-        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        var found = await OrganizationsApi.FindWithPageAsync(org, page, caller, tenants, cancellationToken);
         if (found.Refused)
         {
             return found.Refusal;
         }
 
-        var query = page.Read();
-        if (query.Refused)
-        {
-            return query.Refusal;
-        }
-
-        var (organizationId, (take, after)) = (found.Value.Id, query.Value);
+        var (organization, query) = found.Value;
+        var (organizationId, (take, after)) = (organization.Id, query);
         var rows = await db.Applications.AsNoTracking()
             .Where(a => a.OrganizationId == organizationId && (after == null || string.Compare(a.Name, after) > 0))
             .OrderBy(a => a.Name).Take(take + 1)
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(query.Value.Build(rows.ConvertAll(a => ToResponse(a, org)), a => a.Name));
+        return TypedResults.Ok(query.Build(rows.ConvertAll(a => ToResponse(a, org)), a => a.Name));
     }
 
     internal static async Task<Results<Ok<ApplicationResponse>, Refusal>> GetAsync(

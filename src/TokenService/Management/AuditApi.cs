@@ -24,21 +24,16 @@ public static class AuditApi
         string org, Caller caller, TokenServiceDbContext db, TenantOperations tenants, [AsParameters] PageRequest page,
         CancellationToken cancellationToken)
     {
-        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        var found = await OrganizationsApi.FindWithPageAsync(org, page, caller, tenants, cancellationToken);
         if (found.Refused)
         {
             return found.Refusal;
         }
 
-        var query = page.Read();
-        if (query.Refused)
-        {
-            return query.Refusal;
-        }
-
         // The cursor of this list is the last event's id, newest first.
+        var (organization, query) = found.Value;
         long? before = null;
-        if (query.Value.After is { } after)
+        if (query.After is { } after)
         {
             if (!long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
             {
@@ -48,12 +43,12 @@ public static class AuditApi
             before = id;
         }
 
-        var organizationId = found.Value.Id;
+        var organizationId = organization.Id;
         var rows = await db.AuditEvents.AsNoTracking()
             .Where(e => e.OrganizationId == organizationId && (before == null || e.Id < before))
-            .OrderByDescending(e => e.Id).Take(query.Value.Take + 1)
+            .OrderByDescending(e => e.Id).Take(query.Take + 1)
             .ToListAsync(cancellationToken);
-        var events = query.Value.Build(rows, e => e.Id.ToString(CultureInfo.InvariantCulture));
+        var events = query.Build(rows, e => e.Id.ToString(CultureInfo.InvariantCulture));
         return TypedResults.Ok(new Page<AuditEventResponse>(
             events.Items.Select(e => new AuditEventResponse(e.Id, DateTimeOffset.FromUnixTimeMilliseconds(e.At), e.Kind, e.Actor, e.Target, e.Detail, e.Address)).ToList(),
             events.Cursor));

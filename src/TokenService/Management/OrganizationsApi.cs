@@ -210,6 +210,24 @@ public static class OrganizationsApi
         }
     }
 
+    /// <summary>
+    /// The prologue of every list under an organization: the organization for this caller (powers first), then the
+    /// page asked for; either refusal as it comes.
+    /// </summary>
+    internal static async Task<Outcome<(Organization Organization, PageQuery Page)>> FindWithPageAsync(
+        string org, PageRequest page, Caller caller, TenantOperations tenants, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        if (found.Refused)
+        {
+            return found.Refusal;
+        }
+
+        var query = page.Read();
+        return query.Refused ? query.Refusal : (found.Value, query.Value);
+    }
+
     internal static OrganizationResponse ToResponse(Organization o) =>
         new(o.Id, o.Name, o.ClientId, o.AccessTokenTtl, o.Created, o.Modified);
 }

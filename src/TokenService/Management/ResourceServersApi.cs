@@ -31,25 +31,20 @@ public static class ResourceServersApi
         string org, Caller caller, TokenServiceDbContext db, TenantOperations tenants, [AsParameters] PageRequest page,
         CancellationToken cancellationToken)
     {
-        var found = await tenants.FindOrganizationAsync(caller, org, cancellationToken);
+        var found = await OrganizationsApi.FindWithPageAsync(org, page, caller, tenants, cancellationToken);
         if (found.Refused)
         {
             return found.Refusal;
         }
 
-        var query = page.Read();
-        if (query.Refused)
-        {
-            return query.Refusal;
-        }
-
-        var (organizationId, (take, after)) = (found.Value.Id, query.Value);
+        var (organization, query) = found.Value;
+        var (organizationId, (take, after)) = (organization.Id, query);
         var rows = await db.ResourceServers.AsNoTracking()
             .Where(r => r.OrganizationId == organizationId && (after == null || string.Compare(r.Name, after) > 0))
             .OrderBy(r => r.Name).Take(take + 1)
             .Select(r => new ResourceServerResponse(r.Id, r.Name, org, r.ClientId, r.Created, null))
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(query.Value.Build(rows, r => r.Name));
+        return TypedResults.Ok(query.Build(rows, r => r.Name));
     }
 
     internal static async Task<Results<Ok<ResourceServerResponse>, Refusal>> DeleteAsync(

@@ -83,10 +83,11 @@ internal sealed class ProtectionKeyXmlDecryptor(IServiceProvider services) : IXm
 /// whose keys cannot be unwrapped with the configured <c>Keys:ProtectionKey</c> stops the start instead of being
 /// silently replaced, which would end every session.
 /// </summary>
-internal sealed class KeyRingStartup(TokenServiceDbContext db, IKeyManager keys, IOptions<KeysOptions> settings, TimeProvider clock)
+internal sealed class KeyRingStartup(
+    TokenServiceDbContext db, IKeyManager keys, Maintenance.Leases leases, IOptions<KeysOptions> settings, TimeProvider clock)
     : Database.IStartupRows
 {
-    private const string CreatorClaim = "key-ring";
+    private const string CreatorLease = "key-ring";
 
     public async Task EnsureAsync(bool migrateCommand, CancellationToken cancellationToken)
     {
@@ -111,21 +112,20 @@ internal sealed class KeyRingStartup(TokenServiceDbContext db, IKeyManager keys,
             return;
         }
 
-        // One instance claims the first key (a row with a fixed id, as the signing keys are created); the others wait
-        // for it to appear, and read the ring when they first need it.
-        try
+        // One instance makes the first key, under a lease; the others wait for it to appear, and read the ring when
+        // they first need it.
+        if (!await leases.TryAcquireAsync(CreatorLease, Guid.NewGuid().ToString("N"), TimeSpan.FromMinutes(1), cancellationToken))
         {
-            db.ServerKeys.Add(new ServerKey { Id = CreatorClaim, Material = "-", Created = clock.GetUtcNow() });
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException exception) when (!Data.DatabaseFailures.IsUnavailable(exception))
-        {
-            db.ChangeTracker.Clear();
             for (var waited = 0; waited < 100 && !await db.KeyRing.AnyAsync(cancellationToken); waited++)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
             }
 
+            return;
+        }
+
+        if (await db.KeyRing.AnyAsync(cancellationToken))
+        {
             return;
         }
 

@@ -93,6 +93,7 @@ public sealed partial class PortalSessionTests
         using var scope = factory.Services.CreateScope();
         var startup = new TokenService.Tokens.KeyRingStartup(
             scope.ServiceProvider.GetRequiredService<TokenServiceDbContext>(), factory.Services.GetRequiredService<IKeyManager>(),
+            scope.ServiceProvider.GetRequiredService<TokenService.Maintenance.Leases>(),
             Microsoft.Extensions.Options.Options.Create(new TokenService.Options.KeysOptions { ProtectionKey = otherKey }), TimeProvider.System);
 
         var refused = await Assert.ThrowsAsync<TokenService.Options.InvalidSettingException>(() => startup.EnsureAsync(false, CancellationToken.None));
