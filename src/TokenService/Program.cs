@@ -20,6 +20,7 @@ try
     var builder = WebApplication.CreateBuilder(args);
 
     builder.AddTokenServiceOptions();
+    builder.AddTokenServiceTelemetry();
     builder.AddTokenServiceData();
     builder.AddTokenServiceAudit();
     builder.AddTokenServiceTokens();
@@ -44,6 +45,7 @@ try
     app.ValidateSettings();
     app.UseTokenServiceRequestLog();
     app.UseTokenServiceSecurity();
+    app.UseTokenServiceMetrics();
     app.UseTokenServiceHosting();
     app.UsePortalHeaders();
     app.UsePortalSignIn();

@@ -38,7 +38,9 @@ public sealed record ApplicationFlag(bool Secured);
 /// The <c>secured</c> flag of applications by (org, app) name, within the contract's bound: a change or deletion on
 /// this instance is seen at once (<see cref="Tokens.SettingsGeneration"/>), one on another instance within a second.
 /// </summary>
-public sealed class ApplicationFlags(Tokens.SettingsGeneration generation, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches) : IDisposable
+public sealed class ApplicationFlags(
+    Tokens.SettingsGeneration generation, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches,
+    Telemetry.ServiceMetrics metrics) : IDisposable
 {
     // Compiled: a cache miss happens for every app once a second on a busy resource server. The predicate is
     // TenantQueries.Named's, which a compiled query cannot call.
@@ -47,7 +49,7 @@ public sealed class ApplicationFlags(Tokens.SettingsGeneration generation, TimeP
             db.Applications.AsNoTracking().Where(a => a.Organization.Name == org && a.Name == app)
                 .Select(a => new ApplicationFlag(a.Secured)).FirstOrDefault()));
 
-    private readonly Tokens.FreshCache<ApplicationFlag> _entries = new(generation, clock, caches.Value.Entries);
+    private readonly Tokens.FreshCache<ApplicationFlag> _entries = new(generation, clock, caches.Value.Entries, metrics, "application_flags");
 
     public async ValueTask<ApplicationFlag?> FindAsync(TokenServiceDbContext db, string org, string app, CancellationToken cancellationToken)
     {

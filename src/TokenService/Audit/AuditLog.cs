@@ -22,7 +22,8 @@ public static class AuditKinds
 /// caller, or the OAuth client of a protocol request); events go through the group-commit writer, and a request that
 /// records one is answered only after it is stored.
 /// </summary>
-public sealed class AuditLog(IHttpContextAccessor http, TokenInsertBatcher writer, TimeProvider clock, TokenServiceDbContext db)
+public sealed class AuditLog(
+    IHttpContextAccessor http, TokenInsertBatcher writer, TimeProvider clock, TokenServiceDbContext db, Telemetry.ServiceMetrics metrics)
 {
     public async Task RecordAsync(string kind, Guid? organizationId, string? target, string? detail = null, string? actor = null)
     {
@@ -33,11 +34,15 @@ public sealed class AuditLog(IHttpContextAccessor http, TokenInsertBatcher write
             // would wait for a write lock this request holds until it is answered.
             db.AuditEvents.Add(audit);
             await db.SaveChangesAsync();
+            Written(1);
             return;
         }
 
         await writer.InsertAsync(audit);
     }
+
+    /// <summary>Counts events a caller stored with its own change (the writer counts its own).</summary>
+    public void Written(int count) => metrics.AuditEventsWritten(count);
 
     /// <summary>An event stamped with the current time, actor and address, not yet stored.</summary>
     public AuditEvent Create(string kind, Guid? organizationId, string? target, string? detail = null, string? actor = null) => new()

@@ -13,7 +13,8 @@ public static class CallerExtensions
         // What a client id stands for, within the settings' bound (a deleted client is forgotten at once here).
         builder.Services.AddSingleton(services => new Tokens.FreshCache<Caller>(
             services.GetRequiredService<Tokens.SettingsGeneration>(), services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Options.CacheOptions>>().Value.Entries));
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Options.CacheOptions>>().Value.Entries,
+            services.GetRequiredService<Telemetry.ServiceMetrics>(), "client_directory"));
         builder.Services.AddScoped<CredentialResolver>();
         builder.Services.AddSingleton<ICallerResolution, CallerResolution>();
         builder.Services.AddScoped<BuiltInClients>();

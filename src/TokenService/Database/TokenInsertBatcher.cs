@@ -23,12 +23,14 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<TokenInsertBatcher> _logger;
+    private readonly Telemetry.ServiceMetrics _metrics;
     private readonly Task _writer;
 
-    public TokenInsertBatcher(IServiceScopeFactory scopes, ILogger<TokenInsertBatcher> logger)
+    public TokenInsertBatcher(IServiceScopeFactory scopes, ILogger<TokenInsertBatcher> logger, Telemetry.ServiceMetrics metrics)
     {
         _scopes = scopes;
         _logger = logger;
+        _metrics = metrics;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -119,6 +121,7 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
         var audits = batch.Where(static p => p.Audit is not null).Select(static p => p.Audit!).ToList();
 
         // SQLite has one writer: this process's writers wait in one line rather than in SQLite's busy-sleep.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var gate = db.Database.IsSqlite() ? scope.ServiceProvider.GetRequiredService<SqliteWriteGate>() : null;
         using var turn = gate is null ? default : await gate.EnterAsync();
         await db.Database.OpenConnectionAsync();
@@ -143,6 +146,8 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
             }
 
             await transaction.CommitAsync();
+            _metrics.Committed(tokens.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            _metrics.AuditEventsWritten(audits.Count);
             if (gate is not null)
             {
                 // The setting lives on the pooled connection: whoever uses it next gets SQLite's default back.

@@ -14,7 +14,8 @@ namespace TokenService.Maintenance;
 /// tokens whose status is no longer valid, each past <see cref="PruningOptions.MinimumAge"/>.
 /// </summary>
 public sealed partial class TokenPruner(
-    IServiceScopeFactory scopes, IOptions<PruningOptions> options, TimeProvider clock, ILogger<TokenPruner> logger)
+    IServiceScopeFactory scopes, IOptions<PruningOptions> options, TimeProvider clock, ILogger<TokenPruner> logger,
+    Telemetry.ServiceMetrics metrics)
     : BackgroundService
 {
     private const string LeaseName = "token-pruning";
@@ -64,6 +65,7 @@ public sealed partial class TokenPruner(
 
         // Brute-force counters whose window is long over mean nothing any more.
         await DeleteInBatchesAsync(ExpiredCounters(db, clock.GetUtcNow().ToUnixTimeMilliseconds()), settings.BatchSize, cancellationToken);
+        metrics.Pruned(deleted);
         if (deleted > 0 || audits > 0)
         {
             Log.Pruned(logger, deleted, audits);

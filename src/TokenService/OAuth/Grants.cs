@@ -15,7 +15,8 @@ namespace TokenService.OAuth;
 /// token and asks for a refresh token where the grant allows one. Every grant ends here.
 /// </summary>
 public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets budgets,
-    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits, Audit.IssuanceAudit audit, IEnumerable<IGrantRule> rules)
+    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits, Audit.IssuanceAudit audit, IEnumerable<IGrantRule> rules,
+    Telemetry.ServiceMetrics metrics)
 {
     /// <summary>Grants run once OpenIddict has attached the validated principals (e.g. the refresh token's).</summary>
     public static int GrantOrder { get; } = OpenIddictServerHandlers.Exchange.AttachPrincipal.Descriptor.Order + 1_000;
@@ -84,6 +85,7 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets bud
         audit.Raise(caller.OrgId, context.ClientId,
             context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString());
         context.SignIn(principal);
+        metrics.TokenIssued(context.Request.GrantType ?? "", PrincipalKinds.Of(caller.Type).WireName);
     }
 }
 

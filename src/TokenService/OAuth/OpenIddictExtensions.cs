@@ -84,6 +84,7 @@ public static class OpenIddictExtensions
                 options.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);
                 options.AddEventHandler(TenantScopedIntrospection.Descriptor);
                 options.AddEventHandler(IntrospectionClaims.Descriptor);
+                options.AddEventHandler(CountIntrospections.Descriptor);
                 options.RemoveEventHandler(OpenIddictServerHandlers.Revocation.ValidateAuthorizedParty.Descriptor);
                 options.AddEventHandler(TenantScopedRevocation.Descriptor);
                 options.AddEventHandler(OAuth.RecordRevocation.Descriptor);

@@ -9,7 +9,7 @@ namespace TokenService.OAuth;
 /// The audit event of a revocation at <c>/revoke</c>, raised once OpenIddict revoked the token: the token's own
 /// principal names its tenant and id, and the actor is the client that asked.
 /// </summary>
-public sealed class RecordRevocation(AuditLog audits) : IOpenIddictServerHandler<HandleRevocationRequestContext>
+public sealed class RecordRevocation(AuditLog audits, Telemetry.ServiceMetrics metrics) : IOpenIddictServerHandler<HandleRevocationRequestContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<HandleRevocationRequestContext>()
@@ -26,6 +26,7 @@ public sealed class RecordRevocation(AuditLog audits) : IOpenIddictServerHandler
             return;
         }
 
+        metrics.Revoked("token", 1);
         await audits.RecordAsync(AuditKinds.TokenRevoked, Tokens.TokenClaims.ReadScope(token).OrgId,
             "token:" + token.GetTokenId(), $"of {token.GetClaim(OpenIddictConstants.Claims.Subject)}");
     }

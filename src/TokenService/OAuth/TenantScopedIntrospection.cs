@@ -33,6 +33,28 @@ public sealed class TenantScopedIntrospection(ClientDirectory directory)
     }
 }
 
+/// <summary>Counts every introspection answered by OpenIddict, active or not (errors, such as a bad client, are not answers).</summary>
+public sealed class CountIntrospections(Telemetry.ServiceMetrics metrics) : IOpenIddictServerHandler<ApplyIntrospectionResponseContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyIntrospectionResponseContext>()
+            .UseSingletonHandler<CountIntrospections>()
+            .SetOrder(int.MinValue + 100_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(ApplyIntrospectionResponseContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if ((bool?)context.Response[Claims.Active] is { } active)
+        {
+            metrics.Introspected(active);
+        }
+
+        return default;
+    }
+}
+
 /// <summary>Adds the service's own claims to an active introspection response.</summary>
 public sealed class IntrospectionClaims : IOpenIddictServerHandler<HandleIntrospectionRequestContext>
 {

@@ -22,6 +22,8 @@ public static class OptionsExtensions
         Bind<LeanPathOptions>(builder, LeanPathOptions.Section);
         Bind<CacheOptions>(builder, CacheOptions.Section);
         Bind<BenchOptions>(builder, BenchOptions.Section);
+        Bind<MetricsOptions>(builder, MetricsOptions.Section)
+            .Validate(o => o.AllowedAddresses.All(a => System.Net.IPAddress.TryParse(a, out _)), "Metrics:AllowedAddresses must list IP addresses.");
         Bind<TransportOptions>(builder, TransportOptions.Section)
             .Validate(o => o.TrustedProxies.All(p => System.Net.IPAddress.TryParse(p, out _)),
                 "Transport:TrustedProxies must list IP addresses.");

@@ -24,7 +24,8 @@ namespace TokenService.Security;
 /// another; guesses already in flight when the threshold is reached are checked before they fail, and answered.
 /// </para>
 /// </summary>
-public sealed class FailedAttempts(IOptionsMonitor<BruteForceOptions> options, TimeProvider clock, IServiceScopeFactory scopes) : IDisposable
+public sealed class FailedAttempts(
+    IOptionsMonitor<BruteForceOptions> options, TimeProvider clock, IServiceScopeFactory scopes, Telemetry.ServiceMetrics metrics) : IDisposable
 {
     // Bounded: an attacker rotating identities or addresses evicts old counters instead of growing memory.
     private readonly MemoryCache _counters = new(new MemoryCacheOptions { SizeLimit = 200_000 });
@@ -51,6 +52,8 @@ public sealed class FailedAttempts(IOptionsMonitor<BruteForceOptions> options, T
     /// </summary>
     public async Task RecordFailureAsync(string identity, IPAddress? address)
     {
+        ArgumentNullException.ThrowIfNull(identity);
+        metrics.AuthenticationFailed(identity.StartsWith(BruteForce.ClientIdentity(""), StringComparison.Ordinal) ? "client" : "user");
         var cancellationToken = CancellationToken.None;
         var window = options.CurrentValue.Window;
         await BumpAsync(IdentityKey(identity, address), window, cancellationToken);

@@ -29,7 +29,7 @@ public sealed class RequestBudgets(IOptionsMonitor<RateLimitOptions> options, Li
         ArgumentNullException.ThrowIfNull(context);
         context.Items[AuthenticatedKey] = true;
         var settings = options.CurrentValue;
-        return !settings.Enabled || Take(credential, settings.CredentialPerSecond);
+        return !settings.Enabled || Take(credential, settings.CredentialPerSecond) || Refusals.Mark(context, Telemetry.MetricWords.RateLimit);
     }
 
     /// <summary>
@@ -74,7 +74,7 @@ public sealed class RequestBudgets(IOptionsMonitor<RateLimitOptions> options, Li
         var window = CurrentWindow();
         var count = window.Counts.GetOrAdd(address, static _ => new StrongBox<int>());
         context.Items[ChargeKey] = (window, count);
-        return Interlocked.Increment(ref count.Value) <= Share(settings.AddressPerSecond);
+        return Interlocked.Increment(ref count.Value) <= Share(settings.AddressPerSecond) || Refusals.Mark(context, Telemetry.MetricWords.RateLimit);
     }
 
     /// <summary>Gives the address back the request it was charged, if the window it was charged in is still current.</summary>

@@ -67,6 +67,8 @@ public static class SecurityExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var transport = app.Services.GetRequiredService<IOptions<TransportOptions>>().Value;
+        var metrics = app.Services.GetRequiredService<Telemetry.ServiceMetrics>();
+        app.Use((context, next) => Refusals.CountAsync(context, next, metrics));
         if (transport.TrustedProxies.Count > 0)
         {
             app.UseForwardedHeaders();
@@ -119,6 +121,7 @@ public static class SecurityExtensions
             return next(context);
         }
 
+        Refusals.Mark(context, Telemetry.MetricWords.Transport);
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         return context.Response.WriteAsJsonAsync(new ApiError("https_required", "This service is only served over HTTPS."));
     }

@@ -181,6 +181,7 @@ public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry cl
             revokeTokens ? "tokens revoked" : null));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        audits.Written(1);
         clients.AfterRegenerationCommitted();
         return secret;
     }
@@ -203,6 +204,7 @@ public sealed class TenantOperations(TokenServiceDbContext db, ClientRegistry cl
         apply?.Invoke();
         tenant.Modified = clock.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
+        audits.Written(ttl is null ? 0 : 1);
         settings.Advance();
     }
 }

@@ -18,7 +18,9 @@ public sealed record ClientFacts(string RowId, string? SecretHash, bool Confiden
 /// change on another instance is seen within a second. The secret itself is still checked on every request, against
 /// the hash held here, through <see cref="VerifiedSecretCache"/>.
 /// </summary>
-public sealed class ClientFactsCache(SettingsGeneration generation, TimeProvider clock, IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches) : IDisposable
+public sealed class ClientFactsCache(
+    SettingsGeneration generation, TimeProvider clock, IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches,
+    Telemetry.ServiceMetrics metrics) : IDisposable
 {
     private static readonly CompiledQuery<Func<TokenServiceDbContext, string, CancellationToken, Task<Row?>>> ByClientId =
         new(() => EF.CompileAsyncQuery((TokenServiceDbContext db, string clientId, CancellationToken _) =>
@@ -27,7 +29,7 @@ public sealed class ClientFactsCache(SettingsGeneration generation, TimeProvider
                 .Select(a => new Row(a.Id!, a.ClientId!, a.ClientSecret, a.ClientType, a.Permissions))
                 .FirstOrDefault()));
 
-    private readonly FreshCache<ClientFacts> _entries = new(generation, clock, caches.Value.Entries);
+    private readonly FreshCache<ClientFacts> _entries = new(generation, clock, caches.Value.Entries, metrics, "client_facts");
 
     /// <summary>The client's facts, from memory or its row; <c>null</c> when no such client exists.</summary>
     public async ValueTask<ClientFacts?> FindAsync(string clientId, CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ namespace TokenService.Tokens;
 /// </summary>
 public sealed class ClientRegistry(
     IOpenIddictApplicationManager applications, IOpenIddictTokenManager tokens, Tokens.ClientFactsCache clients, VerifiedSecretCache verified,
-    Audit.AuditLog audits, SettingsGeneration settings, TokenGeneration tokenGeneration)
+    Audit.AuditLog audits, SettingsGeneration settings, TokenGeneration tokenGeneration, Telemetry.ServiceMetrics metrics)
 {
     /// <summary>Registers the client of a principal of <paramref name="kind"/>: a fresh id of its prefix and a fresh secret.</summary>
     public async Task<ClientCredentials> CreateAsync(PrincipalKind kind, string displayName, CancellationToken cancellationToken = default)
@@ -138,6 +138,7 @@ public sealed class ClientRegistry(
         var revoked = await tokens.RevokeByApplicationIdAsync((await applications.GetIdAsync(application, cancellationToken))!, cancellationToken);
         await audits.RecordAsync(Audit.AuditKinds.TokensRevoked, organizationId,
             "client:" + clientId, $"{revoked} revoked");
+        metrics.Revoked("client", revoked);
         return revoked;
     }
 

@@ -48,14 +48,23 @@ public sealed class FreshCache<TValue> : IDisposable where TValue : class
     private readonly MemoryCache _entries;
     private readonly Generation _generation;
     private readonly TimeProvider _clock;
+    private readonly Telemetry.ServiceMetrics? _metrics;
+    private readonly string _name;
 
-    public FreshCache(Generation generation, TimeProvider clock, int sizeLimit)
+    /// <param name="generation">What this instance changed since.</param>
+    /// <param name="clock">The service's clock.</param>
+    /// <param name="sizeLimit">At most this many entries.</param>
+    /// <param name="metrics">Where hits and misses are counted, under <paramref name="name"/> (a fixed word).</param>
+    /// <param name="name">The cache's name in the metrics.</param>
+    public FreshCache(Generation generation, TimeProvider clock, int sizeLimit, Telemetry.ServiceMetrics? metrics = null, string name = "")
     {
         ArgumentNullException.ThrowIfNull(generation);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sizeLimit);
         _generation = generation;
         _clock = clock;
+        _metrics = metrics;
+        _name = name;
         _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimit });
     }
 
@@ -69,9 +78,11 @@ public sealed class FreshCache<TValue> : IDisposable where TValue : class
             entry.Stamp.Generation != _generation.Current ||
             _clock.GetUtcNow() - entry.Stamp.At >= Lifetime)
         {
+            _metrics?.CacheLookup(_name, hit: false);
             return false;
         }
 
+        _metrics?.CacheLookup(_name, hit: true);
         value = entry.Value;
         return true;
     }

@@ -25,7 +25,8 @@ public static class TokensExtensions
         services.AddScoped<TtlPolicy>();
         services.AddSingleton(services => new FreshCache<TtlSetting>(
             services.GetRequiredService<SettingsGeneration>(), services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Options.CacheOptions>>().Value.Entries));
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Options.CacheOptions>>().Value.Entries,
+            services.GetRequiredService<Telemetry.ServiceMetrics>(), "ttl_settings"));
 
         services.AddOpenIddict().AddCore(options =>
         {

@@ -15,9 +15,10 @@ namespace TokenService.Tokens;
 /// on other instances an entry lives at most one second after its read began. Expiry is checked on every use by
 /// <see cref="TokenReader"/>. Keys are SHA-256 digests of the tokens, so the cache holds no usable token.
 /// </summary>
-public sealed class ValidatedTokenCache(TokenGeneration generation, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches) : IDisposable
+public sealed class ValidatedTokenCache(
+    TokenGeneration generation, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Options.CacheOptions> caches, Telemetry.ServiceMetrics metrics) : IDisposable
 {
-    private readonly FreshCache<ValidatedToken> _entries = new(generation, clock, caches.Value.Entries);
+    private readonly FreshCache<ValidatedToken> _entries = new(generation, clock, caches.Value.Entries, metrics, "validated_tokens");
 
     /// <summary>Call before reading a token's row: an entry made from it is bound to what was current then.</summary>
     public ReadStamp BeginRead() => _entries.BeginRead();

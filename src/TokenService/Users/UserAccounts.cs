@@ -11,7 +11,8 @@ namespace TokenService.Users;
 /// Admin users and app users: lookups, password checks, and the rule that a user who is deactivated or deleted
 /// loses every token it holds (access and refresh) at once.
 /// </summary>
-public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManager tokens, TimeProvider clock, Audit.AuditLog audits)
+public sealed class UserAccounts(
+    TokenServiceDbContext db, IOpenIddictTokenManager tokens, TimeProvider clock, Audit.AuditLog audits, Telemetry.ServiceMetrics metrics)
 {
     /// <summary>An admin user by uuid or username.</summary>
     public Task<AdminUser?> FindAdminAsync(string idOrName, CancellationToken cancellationToken)
@@ -137,6 +138,7 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
         var revoked = await tokens.RevokeBySubjectAsync(userId.ToString(), cancellationToken);
         await audits.RecordAsync(Audit.AuditKinds.TokensRevoked, await OrganizationOfAsync(userId, cancellationToken),
             userId.ToString(), $"{revoked} revoked");
+        metrics.Revoked("user", revoked);
         return revoked;
     }
 
@@ -158,6 +160,7 @@ public sealed class UserAccounts(TokenServiceDbContext db, IOpenIddictTokenManag
 
         if (await tokens.TryRevokeAsync(entry, cancellationToken))
         {
+            metrics.Revoked("token", 1);
             await audits.RecordAsync(Audit.AuditKinds.TokenRevoked, await OrganizationOfAsync(userId, cancellationToken),
                 "token:" + await tokens.GetIdAsync(entry, cancellationToken), $"of {userId}");
         }

@@ -139,7 +139,11 @@ public sealed class BrowserSession(IBrowserContext context, IPage page) : IAsync
         await Page.GetByLabel("Username").FillAsync(username);
         await Page.GetByLabel("Password").FillAsync(password);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+
+        // Waits for the whole answer (the sign-in POST, its redirects and the page it lands on), not the form's page:
+        // every outcome leaves the bare sign-in address (a refusal comes back with ?error=).
+        await Page.WaitForURLAsync(url => !url.EndsWith("/portal/signin", StringComparison.Ordinal),
+            new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
     }
 
     public async ValueTask DisposeAsync() => await Context.DisposeAsync();

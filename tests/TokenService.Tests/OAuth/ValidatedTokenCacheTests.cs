@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using TokenService.Tokens;
 
@@ -9,7 +10,9 @@ public sealed class ValidatedTokenCacheTests
     private static ClaimsPrincipal Principal() => new(new ClaimsIdentity([new Claim("sub", "x")], "test"));
 
     private static ValidatedTokenCache NewCache(FakeTimeProvider clock) =>
-        new(new TokenGeneration(), clock, Microsoft.Extensions.Options.Options.Create(new TokenService.Options.CacheOptions()));
+        new(new TokenGeneration(), clock, Microsoft.Extensions.Options.Options.Create(new TokenService.Options.CacheOptions()),
+            new TokenService.Telemetry.ServiceMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider()
+                .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
 
     [Fact]
     public void TryGet_WithinOneSecondOfTheRead_Hits_AndFromOneSecondOn_Misses()

@@ -40,7 +40,8 @@ public sealed class LeanProtocolPath(
     TokenInsertBatcher writer,
     TimeProvider clock,
     IOptions<Options.TokenLifetimeOptions> lifetimes,
-    LeanPathCounters counters)
+    LeanPathCounters counters,
+    Telemetry.ServiceMetrics metrics)
 {
     private static readonly JsonWriterOptions ResponseWriting = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly HashSet<string> TokenParameters = new(StringComparer.Ordinal)
@@ -108,6 +109,7 @@ public sealed class LeanProtocolPath(
         await writer.InsertAsync(token.Row, client.RowId, audit, client.SecretHash);
         await attempts.RecordSuccessAsync(identity, address, CancellationToken.None);
         counters.TokenIssued();
+        metrics.TokenIssued(GrantTypes.ClientCredentials, PrincipalKinds.Of(caller.Type).WireName);
 
         var response = context.Response;
         response.Headers.CacheControl = "no-store";
@@ -168,12 +170,14 @@ public sealed class LeanProtocolPath(
 
             await WriteJsonAsync(context.Response, json => fields.Write(json, issuer));
             counters.Introspected();
+            metrics.Introspected(active: true);
             return true;
         }
 
         // Unknown, revoked, expired, malformed or out of the caller's reach: the same answer for each (RFC 7662 §2.2).
         await WriteJsonAsync(context.Response, static json => json.WriteBoolean(Claims.Active, false));
         counters.Introspected();
+        metrics.Introspected(active: false);
         return true;
     }
 

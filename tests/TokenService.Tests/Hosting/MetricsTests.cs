@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using TokenService.Tests.Infrastructure;
+
+namespace TokenService.Tests.Hosting;
+
+/// <summary>Tests that read counters as deltas: nothing else in the process may issue or introspect meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class Alone
+{
+    public const string Name = "alone";
+}
+
+/// <summary><c>GET /metrics</c>: what a flow adds to each counter, and nothing in a label that names a tenant or a secret.</summary>
+[Collection(Alone.Name)]
+public sealed partial class MetricsTests
+{
+    [Fact]
+    public async Task AFullFlow_Scraped_IsCountedAndNoLabelNamesATenantClientSecretOrToken()
+    {
+        // Arrange
+        await using var factory = new TokenServiceFactory();
+        using var api = factory.CreateServiceClient("127.0.0.1");
+        var org = await api.CreateOrgAsync();
+        await api.CreateAppUserAsync(org, "sandbox", "quinn");
+        var before = Parse(await ScrapeAsync(api));
+
+        // Act
+        var first = await api.GetTokenAsync(org.Sandbox);
+        var second = await api.GetTokenAsync(org.Sandbox);
+        var user = await api.AppUserTokenAsync(org, "sandbox", "quinn");
+        Assert.True(await api.IsActiveAsync(org.Client, first));
+        Assert.False(await api.IsActiveAsync(org.Client, "not-a-token"));
+        using var revoke = await api.RevokeAsync(org.Client, second);
+        using var wrongSecret = await api.RequestTokenAsync(org.Sandbox with { ClientSecret = "wrong-secret" });
+        var text = await ScrapeAsync(api);
+        var after = Parse(text);
+
+        // Assert
+        double Delta(string name, params string[] labels) => Sum(after, name, labels) - Sum(before, name, labels);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongSecret.StatusCode);
+        Assert.Equal(2, Delta("tokenservice_tokens_issued_total", "grant=client_credentials", "principal_type=app_client"));
+        Assert.Equal(1, Delta("tokenservice_tokens_issued_total", "grant=password", "principal_type=app_user"));
+        Assert.Equal(1, Delta("tokenservice_introspections_total", "active=true"));
+        Assert.Equal(1, Delta("tokenservice_introspections_total", "active=false"));
+        Assert.Equal(1, Delta("tokenservice_revocations_total", "kind=token"));
+        Assert.Equal(1, Delta("tokenservice_authentication_failures_total", "kind=client"));
+        Assert.True(Delta("tokenservice_commit_batch_size_count") >= 1, "no group commit measured");
+        Assert.True(Delta("tokenservice_commit_duration_seconds_count") >= 1, "no commit duration measured");
+        Assert.True(Delta("tokenservice_audit_events_total") >= 4, "audit events not counted");
+        Assert.True(Sum(after, "http_server_request_duration_seconds_count") > 0, "ASP.NET Core's request metrics are missing");
+        foreach (var secretOrName in new[] { org.Name, org.Client.ClientId, org.Client.ClientSecret, org.Sandbox.ClientId, org.Sandbox.ClientSecret, "quinn", "user-password", first, second, user })
+        {
+            Assert.DoesNotContain(secretOrName, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_FromAnAddressNotAllowed_Is404()
+    {
+        await using var factory = new TokenServiceFactory();
+        using var stranger = factory.CreateServiceClient("203.0.113.9");
+        using var local = factory.CreateServiceClient("127.0.0.1");
+
+        using var refused = await stranger.Http.GetAsync("/metrics");
+        using var allowed = await local.Http.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_FromAnAddressTheOperatorAllows_AreServed()
+    {
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?> { ["Metrics:AllowedAddresses:0"] = "198.51.100.4" });
+        using var scraper = factory.CreateServiceClient("198.51.100.4");
+
+        using var response = await scraper.Http.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("# TYPE", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ScrapeAsync(ServiceClient client)
+    {
+        using var response = await client.Http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>Every sample: its name, its labels as "key=value", its value.</summary>
+    private static List<(string Name, HashSet<string> Labels, double Value)> Parse(string text) =>
+        [.. text.Split('\n').Select(line => Sample().Match(line)).Where(m => m.Success).Select(m => (
+            m.Groups["name"].Value,
+            Label().Matches(m.Groups["labels"].Value).Select(l => $"{l.Groups[1].Value}={l.Groups[2].Value}").ToHashSet(),
+            double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture)))];
+
+    private static double Sum(List<(string Name, HashSet<string> Labels, double Value)> samples, string name, params string[] labels) =>
+        samples.Where(s => s.Name == name && labels.All(s.Labels.Contains)).Sum(s => s.Value);
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>[-+0-9.eE]+|NaN|[+-]Inf)")]
+    private static partial Regex Sample();
+
+    [GeneratedRegex("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
+    private static partial Regex Label();
+}
