@@ -21,6 +21,7 @@ try
 
     builder.AddTokenServiceOptions();
     builder.AddTokenServiceTelemetry();
+    builder.AddTokenServiceTracing();
     builder.AddTokenServiceData();
     builder.AddTokenServiceAudit();
     builder.AddTokenServiceTokens();

@@ -34,12 +34,12 @@ public static partial class RequestLog
             {
                 var path = context.Request.PathBase.Add(context.Request.Path);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                Answered(logger, context.Request.Method, path, context.Response.StatusCode, elapsed);
+                Answered(logger, context.Request.Method, path, context.Response.StatusCode, elapsed, TracingExtensions.CurrentTraceId);
             }
         });
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} answered {Status} in {ElapsedMs:0.0} ms")]
-    private static partial void Answered(ILogger logger, string method, PathString path, int status, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} answered {Status} in {ElapsedMs:0.0} ms (trace {TraceId})")]
+    private static partial void Answered(ILogger logger, string method, PathString path, int status, double elapsedMs, string traceId);
 }
