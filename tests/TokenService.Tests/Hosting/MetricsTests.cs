@@ -57,6 +57,32 @@ public sealed partial class MetricsTests
     }
 
     [Fact]
+    public async Task GrafanaDashboard_QueriesOnlyMetricsTheServiceServes()
+    {
+        // Arrange: a flow that moves every counter the dashboard shows (a refusal and a revocation included).
+        await using var factory = new TokenServiceFactory();
+        using var api = factory.CreateServiceClient("127.0.0.1");
+        var org = await api.CreateOrgAsync();
+        var token = await api.GetTokenAsync(org.Sandbox);
+        Assert.True(await api.IsActiveAsync(org.Client, token));
+        using var revoke = await api.RevokeAsync(org.Client, token);
+        using var wrong = await api.RequestTokenAsync(org.Sandbox with { ClientSecret = "wrong-secret" });
+        using var oversized = await api.Http.PostAsync("/token", new ByteArrayContent(new byte[128 * 1024]));
+        var dashboard = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "deploy", "grafana", "tokenservice.json")));
+
+        // Act
+        var served = Parse(await ScrapeAsync(api)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var queried = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!)
+            .SelectMany(expr => MetricName().Matches(expr).Select(m => m.Value)).ToHashSet(StringComparer.Ordinal);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
+        Assert.True(queried.Count >= 8, "the dashboard queries too little");
+        Assert.DoesNotContain(queried, name => !served.Contains(name));
+    }
+
+    [Fact]
     public async Task Metrics_FromAnAddressNotAllowed_Is404()
     {
         await using var factory = new TokenServiceFactory();
@@ -80,6 +106,23 @@ public sealed partial class MetricsTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("# TYPE", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The metric names in a PromQL expression (functions are followed by "(", labels sit inside braces).</summary>
+    [GeneratedRegex(@"\b(tokenservice|http_server|dotnet|kestrel)_[a-z0-9_]+\b")]
+    private static partial Regex MetricName();
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "TokenService.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("TokenService.sln not found above the test binaries.");
     }
 
     private static async Task<string> ScrapeAsync(ServiceClient client)

@@ -1,0 +1,154 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using TokenService.Tests.Infrastructure;
+
+namespace TokenService.Tests.Samples;
+
+/// <summary>The service and <c>samples/ResourceServer</c>, each on its own loopback port, an organization and its credentials.</summary>
+public sealed class ResourceServerHosts : IAsyncLifetime
+{
+    private WebApplication? _sample;
+
+    public TokenServiceFactory Service { get; private set; } = null!;
+
+    public ServiceClient Api { get; private set; } = null!;
+
+    public HttpClient Sample { get; private set; } = null!;
+
+    public TestOrg Org { get; private set; } = null!;
+
+    public TestOrg Other { get; private set; } = null!;
+
+    /// <summary>A secured application of <see cref="Org"/>.</summary>
+    public Credentials Orders { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Service = new TokenServiceFactory();
+        Service.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        Service.StartServer();
+        var serviceUrl = Service.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        Api = new ServiceClient(new HttpClient { BaseAddress = new Uri(serviceUrl) });
+        Org = await Api.CreateOrgAsync();
+        Other = await Api.CreateOrgAsync();
+        Orders = await Api.CreateAppAsync(Org, "orders");
+        var credential = await Api.CreateResourceServerAsync(Org, "items-api");
+
+        _sample = ResourceServer.ResourceServerApp.Create(
+        [
+            "--urls", "http://127.0.0.1:0", "--TokenService:Url", serviceUrl + "/",
+            "--TokenService:ClientId", credential.ClientId, "--TokenService:ClientSecret", credential.ClientSecret,
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await _sample.StartAsync();
+        Sample = new HttpClient { BaseAddress = new Uri(_sample.Urls.First()) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Sample?.Dispose();
+        if (_sample is not null)
+        {
+            await _sample.DisposeAsync();
+        }
+
+        Api?.Dispose();
+        await Service.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// An API protected by the service with stock libraries (OpenIddict validation in introspection mode; one access-check
+/// call for Usergrid-style requests), as <c>samples/ResourceServer</c> shows it, against the real service.
+/// </summary>
+public sealed class ResourceServerTests(ResourceServerHosts hosts) : IClassFixture<ResourceServerHosts>
+{
+    [Fact]
+    public async Task Bearer_AValidToken_Is200WithThePrincipalsClaims()
+    {
+        var token = await hosts.Api.GetTokenAsync(hosts.Org.Sandbox);
+
+        using var response = await GetAsync("/api/me", token);
+        var claims = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("app_client", claims.GetProperty("principal_type").GetString());
+        Assert.Equal(hosts.Org.Name, claims.GetProperty("org").GetString());
+        Assert.Equal("sandbox", claims.GetProperty("app").GetString());
+    }
+
+    [Fact]
+    public async Task Bearer_ARevokedToken_Is401AtOnce()
+    {
+        var token = await hosts.Api.GetTokenAsync(hosts.Org.Sandbox);
+        using var before = await GetAsync("/api/me", token);
+
+        using var revoke = await hosts.Api.RevokeAsync(hosts.Org.Client, token);
+        using var after = await GetAsync("/api/me", token);
+
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bearer_ATokenOfAnotherOrganization_OrNone_Is401(bool otherOrganization)
+    {
+        var token = otherOrganization ? await hosts.Api.GetTokenAsync(hosts.Other.Sandbox) : null;
+
+        using var response = await GetAsync("/api/me", token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Usergrid_TheAppsClientIdAndSecret_ActAsTheApp()
+    {
+        using var response = await hosts.Sample.GetAsync(
+            $"/{hosts.Org.Name}/orders/items?client_id={hosts.Orders.ClientId}&client_secret={hosts.Orders.ClientSecret}");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("app_client", body.GetProperty("caller").GetProperty("principal_type").GetString());
+    }
+
+    [Fact]
+    public async Task Usergrid_ATokenInTheQuery_IsAllowedOnItsApp_AndAnotherOrgsIsNot()
+    {
+        var token = await hosts.Api.GetTokenAsync(hosts.Orders);
+        var foreign = await hosts.Api.GetTokenAsync(hosts.Other.Sandbox);
+
+        using var own = await hosts.Sample.GetAsync($"/{hosts.Org.Name}/orders/items?access_token={token}");
+        using var other = await hosts.Sample.GetAsync($"/{hosts.Org.Name}/orders/items?access_token={foreign}");
+
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task Usergrid_AGuest_IsAllowedOnTheSandbox_AndRefusedOnASecuredApp()
+    {
+        using var sandbox = await hosts.Sample.GetAsync($"/{hosts.Org.Name}/sandbox/items");
+        using var secured = await hosts.Sample.GetAsync($"/{hosts.Org.Name}/orders/items");
+        var body = await sandbox.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, sandbox.StatusCode);
+        Assert.Equal("guest", body.GetProperty("caller").GetProperty("principal_type").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, secured.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string path, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token);
+        return await hosts.Sample.SendAsync(request);
+    }
+}
