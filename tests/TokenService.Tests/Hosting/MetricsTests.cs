@@ -34,6 +34,7 @@ public sealed partial class MetricsTests
         Assert.False(await api.IsActiveAsync(org.Client, "not-a-token"));
         using var revoke = await api.RevokeAsync(org.Client, second);
         using var wrongSecret = await api.RequestTokenAsync(org.Sandbox with { ClientSecret = "wrong-secret" });
+        using var oversized = await api.Http.PostAsync("/token", new ByteArrayContent(new byte[128 * 1024]));
         var text = await ScrapeAsync(api);
         var after = Parse(text);
 
@@ -46,6 +47,8 @@ public sealed partial class MetricsTests
         Assert.Equal(1, Delta("tokenservice_introspections_total", "active=false"));
         Assert.Equal(1, Delta("tokenservice_revocations_total", "kind=token"));
         Assert.Equal(1, Delta("tokenservice_authentication_failures_total", "kind=client"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
+        Assert.Equal(1, Delta("tokenservice_refusals_total", "reason=body_size"));
         Assert.True(Delta("tokenservice_commit_batch_size_count") >= 1, "no group commit measured");
         Assert.True(Delta("tokenservice_commit_duration_seconds_count") >= 1, "no commit duration measured");
         Assert.True(Delta("tokenservice_audit_events_total") >= 4, "audit events not counted");
@@ -54,6 +57,44 @@ public sealed partial class MetricsTests
         {
             Assert.DoesNotContain(secretOrName, text, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Refusals_ForBruteForceAndRateLimit_AreCountedByReason()
+    {
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?>
+        {
+            ["BruteForce:MaxFailuresPerIdentity"] = "2",
+            ["RateLimits:CredentialPerSecond"] = "1",
+        });
+        using var api = factory.CreateServiceClient("127.0.0.1");
+        var org = await api.CreateOrgAsync();
+        var before = Parse(await ScrapeAsync(api));
+
+        // Two wrong secrets lock the client at this address; the third attempt is refused before its secret is read.
+        var wrong = org.Sandbox with { ClientSecret = "wrong-secret" };
+        var statuses = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            using var response = await api.RequestTokenAsync(wrong);
+            statuses.Add(response.StatusCode);
+        }
+
+        // The org client's budget is one request a second: of three calls in a row, one or two (if a second turned
+        // between them) are refused, and each refusal is counted once.
+        var limited = 0;
+        for (var call = 0; call < 3; call++)
+        {
+            using var response = await api.SendAsync(HttpMethod.Get, $"/management/orgs/{org.Name}", ServiceClient.BasicOf(org.Client));
+            limited += response.StatusCode == HttpStatusCode.TooManyRequests ? 1 : 0;
+        }
+
+        var after = Parse(await ScrapeAsync(api));
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
+        Assert.InRange(limited, 1, 2);
+        Assert.Equal(1, Sum(after, "tokenservice_refusals_total", "reason=brute_force") - Sum(before, "tokenservice_refusals_total", "reason=brute_force"));
+        Assert.Equal(limited, Sum(after, "tokenservice_refusals_total", "reason=rate_limit") - Sum(before, "tokenservice_refusals_total", "reason=rate_limit"));
     }
 
     [Fact]
