@@ -37,7 +37,8 @@ public static class ResourceServerApp
 
         // 2. Usergrid-style requests: forwarded as they came to TokenService's access check.
         builder.Services.AddHttpClient(AccessCheckHandler.ClientName, http => http.BaseAddress = service);
-        builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+        // No default scheme: each endpoint names its own, so a request is checked once, the way its endpoint expects.
+        builder.Services.AddAuthentication()
             .AddScheme<AccessCheckOptions, AccessCheckHandler>(AccessCheckHandler.SchemeName, options =>
             {
                 options.ClientId = clientId;

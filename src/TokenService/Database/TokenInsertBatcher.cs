@@ -146,7 +146,12 @@ public sealed partial class TokenInsertBatcher : IAsyncDisposable
             }
 
             await transaction.CommitAsync();
-            _metrics.Committed(tokens.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            if (tokens.Count > 0)
+            {
+                // Token commits only: batches of audit events alone (a wave of failed sign-ins) would skew the sizes.
+                _metrics.Committed(tokens.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            }
+
             _metrics.AuditEventsWritten(audits.Count);
             if (gate is not null)
             {

@@ -28,6 +28,8 @@ public static class TracingExtensions
             return builder;
         }
 
+        // Traced: every console line shows its scope, and with it the trace and span ids.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(options => options.IncludeScopes = true);
         builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
             .AddAspNetCoreInstrumentation(options =>
             {

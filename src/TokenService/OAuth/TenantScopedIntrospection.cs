@@ -39,7 +39,8 @@ public sealed class CountIntrospections(Telemetry.ServiceMetrics metrics) : IOpe
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyIntrospectionResponseContext>()
             .UseSingletonHandler<CountIntrospections>()
-            .SetOrder(int.MinValue + 100_000)
+            // After OpenIddict has turned an invalid token's error into {"active":false}, before the answer is written.
+            .SetOrder(OpenIddictServerHandlers.Introspection.NormalizeErrorResponse.Descriptor.Order + 1)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 

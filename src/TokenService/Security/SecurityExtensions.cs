@@ -116,7 +116,9 @@ public static class SecurityExtensions
     /// </summary>
     private static Task RefusePlainHttp(HttpContext context, RequestDelegate next)
     {
-        if (context.Request.IsHttps || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
+        // Health probes and the metrics scrape (allow-listed, and free of secrets by design) stay reachable over HTTP.
+        if (context.Request.IsHttps || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase) ||
+            context.Request.Path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase))
         {
             return next(context);
         }

@@ -24,6 +24,7 @@ public sealed partial class MetricsTests
         using var api = factory.CreateServiceClient("127.0.0.1");
         var org = await api.CreateOrgAsync();
         await api.CreateAppUserAsync(org, "sandbox", "quinn");
+        var server = await api.CreateResourceServerAsync(org, "api");
         var before = Parse(await ScrapeAsync(api));
 
         // Act
@@ -32,6 +33,7 @@ public sealed partial class MetricsTests
         var user = await api.AppUserTokenAsync(org, "sandbox", "quinn");
         Assert.True(await api.IsActiveAsync(org.Client, first));
         Assert.False(await api.IsActiveAsync(org.Client, "not-a-token"));
+        Assert.False(await api.IsActiveAsync(server, "nor-this-one")); // a secret not seen yet: OpenIddict's path answers
         using var revoke = await api.RevokeAsync(org.Client, second);
         using var wrongSecret = await api.RequestTokenAsync(org.Sandbox with { ClientSecret = "wrong-secret" });
         using var oversized = await api.Http.PostAsync("/token", new ByteArrayContent(new byte[128 * 1024]));
@@ -44,7 +46,7 @@ public sealed partial class MetricsTests
         Assert.Equal(2, Delta("tokenservice_tokens_issued_total", "grant=client_credentials", "principal_type=app_client"));
         Assert.Equal(1, Delta("tokenservice_tokens_issued_total", "grant=password", "principal_type=app_user"));
         Assert.Equal(1, Delta("tokenservice_introspections_total", "active=true"));
-        Assert.Equal(1, Delta("tokenservice_introspections_total", "active=false"));
+        Assert.Equal(2, Delta("tokenservice_introspections_total", "active=false"));
         Assert.Equal(1, Delta("tokenservice_revocations_total", "kind=token"));
         Assert.Equal(1, Delta("tokenservice_authentication_failures_total", "kind=client"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
@@ -53,7 +55,7 @@ public sealed partial class MetricsTests
         Assert.True(Delta("tokenservice_commit_duration_seconds_count") >= 1, "no commit duration measured");
         Assert.True(Delta("tokenservice_audit_events_total") >= 4, "audit events not counted");
         Assert.True(Sum(after, "http_server_request_duration_seconds_count") > 0, "ASP.NET Core's request metrics are missing");
-        foreach (var secretOrName in new[] { org.Name, org.Client.ClientId, org.Client.ClientSecret, org.Sandbox.ClientId, org.Sandbox.ClientSecret, "quinn", "user-password", first, second, user })
+        foreach (var secretOrName in new[] { org.Name, server.ClientId, server.ClientSecret, org.Client.ClientId, org.Client.ClientSecret, org.Sandbox.ClientId, org.Sandbox.ClientSecret, "quinn", "user-password", first, second, user })
         {
             Assert.DoesNotContain(secretOrName, text, StringComparison.Ordinal);
         }

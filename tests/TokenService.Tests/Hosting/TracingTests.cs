@@ -8,7 +8,11 @@ using TokenService.Tests.Infrastructure;
 
 namespace TokenService.Tests.Hosting;
 
-/// <summary>Traces, caught by an in-memory exporter beside the OTLP one: what they record, and no credential in them.</summary>
+/// <summary>
+/// Traces, caught by an in-memory exporter beside the OTLP one: what they record, and no credential in them. Run alone:
+/// once, beside the security tests, no EF Core span reached the exporter (not explained yet; the next stop looks).
+/// </summary>
+[Collection(Alone.Name)]
 public sealed class TracingTests
 {
     [Fact]
