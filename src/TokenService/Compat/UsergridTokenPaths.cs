@@ -55,22 +55,35 @@ public static class UsergridTokenPaths
             parameters["client_id"] = publicClientId ?? ClientDirectory.ManagementClientId;
         }
 
+        ReplaceWithForm(http, "/token", parameters);
+        http.Features.Set(new UsergridTokenRequest(org, app));
+        await next();
+    }
+
+    /// <summary>
+    /// Turns the request into a form POST of <paramref name="parameters"/> to <paramref name="path"/>, for the endpoints
+    /// after this point (OpenIddict's among them) to answer as if the client had sent it so.
+    /// </summary>
+    public static void ReplaceWithForm(HttpContext http, string path, Dictionary<string, StringValues> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(parameters);
+
         // "?a=1&b=2" without its "?"; a request with no parameters at all (a body of no known type) gives an empty form,
         // and /token answers it with the OAuth error for a missing grant_type.
         var query = QueryHelpers.AddQueryString("", parameters.SelectMany(
             p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))));
         var body = Encoding.UTF8.GetBytes(query.Length > 0 ? query[1..] : "");
+        var request = http.Request;
         request.Method = HttpMethods.Post;
-        request.Path = "/token";
+        request.Path = path;
         request.QueryString = QueryString.Empty;
         request.ContentType = "application/x-www-form-urlencoded";
         request.ContentLength = body.Length;
         request.Body = new MemoryStream(body);
 
-        // A form read above is cached: replace it too, or OpenIddict would read the original.
+        // A form read earlier is cached: replace it too, or OpenIddict would read the original.
         http.Features.Set<IFormFeature>(new FormFeature(new FormCollection(parameters)));
-        http.Features.Set(new UsergridTokenRequest(org, app));
-        await next();
     }
 
     /// <summary><c>/management/token</c> (org and app null) or <c>/{org}/{app}/token</c>.</summary>

@@ -121,9 +121,7 @@ public static class ApplicationsApi
             return found.Refusal;
         }
 
-        var revoke = revokeTokens ?? false;
-        var secret = await tenants.RegenerateSecretAsync(found.Value, revoke, cancellationToken);
-        return TypedResults.Ok(new CredentialsResponse(found.Value.ClientId, found.Value.SecretIssuedAt, secret, revoke));
+        return await OrganizationsApi.RegenerateAsync(found.Value, revokeTokens, tenants, cancellationToken);
     }
 
     internal static async Task<Results<Ok<RevokedResponse>, Refusal>> RevokeTokensAsync(

@@ -163,9 +163,17 @@ public static class OrganizationsApi
             return found.Refusal;
         }
 
+        return await RegenerateAsync(found.Value, revokeTokens, tenants, cancellationToken);
+    }
+
+    /// <summary>Regenerates an organization's or application's secret; the answer shows it, this once.</summary>
+    internal static async Task<Ok<CredentialsResponse>> RegenerateAsync(
+        IClientTenant tenant, bool? revokeTokens, TenantOperations tenants, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenants);
         var revoke = revokeTokens ?? false;
-        var secret = await tenants.RegenerateSecretAsync(found.Value, revoke, cancellationToken);
-        return TypedResults.Ok(new CredentialsResponse(found.Value.ClientId, found.Value.SecretIssuedAt, secret, revoke));
+        var secret = await tenants.RegenerateSecretAsync(tenant, revoke, cancellationToken);
+        return TypedResults.Ok(new CredentialsResponse(tenant.ClientId, tenant.SecretIssuedAt, secret, revoke));
     }
 
     internal static async Task<Results<Ok<RevokedResponse>, Refusal>> RevokeTokensAsync(

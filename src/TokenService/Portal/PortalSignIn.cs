@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -106,16 +104,9 @@ public static class PortalSignIn
         {
             ["grant_type"] = "password", ["username"] = username, ["password"] = password, ["client_id"] = ClientDirectory.ManagementClientId,
         };
-        var body = Encoding.UTF8.GetBytes(QueryHelpers.AddQueryString("", parameters.ToDictionary(p => p.Key, p => (string?)p.Value.ToString()))[1..]);
-        var request = http.Request;
-        request.Headers.Authorization = StringValues.Empty;
-        request.Headers.Cookie = StringValues.Empty;
-        request.Path = "/management/token";
-        request.QueryString = QueryString.Empty;
-        request.ContentType = "application/x-www-form-urlencoded";
-        request.ContentLength = body.Length;
-        request.Body = new MemoryStream(body);
-        http.Features.Set<IFormFeature>(new FormFeature(new FormCollection(parameters)));
+        http.Request.Headers.Authorization = StringValues.Empty;
+        http.Request.Headers.Cookie = StringValues.Empty;
+        Compat.UsergridTokenPaths.ReplaceWithForm(http, "/management/token", parameters);
 
         // The session is one access token: no refresh token is issued to be left alive behind it.
         http.Features.Set(OAuth.AccessTokenOnly.Instance);
