@@ -44,6 +44,7 @@ try
     }
 
     app.ValidateSettings();
+    app.StartTelemetry();
     app.UseTokenServiceRequestLog();
     app.UseTokenServiceSecurity();
     app.UseTokenServiceMetrics();

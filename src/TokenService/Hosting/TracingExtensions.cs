@@ -47,6 +47,20 @@ public static class TracingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Builds the tracer and meter providers now, before the database is prepared, instead of when the host starts its
+    /// hosted services. Two reasons: the preparation's own database calls and audit events are then recorded, and EF
+    /// Core, which caches "nobody listens" for a second in each pooled context (its logging cache time), hands the
+    /// first requests contexts that trace their commands.
+    /// </summary>
+    public static WebApplication StartTelemetry(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        _ = app.Services.GetService<TracerProvider>();
+        _ = app.Services.GetService<OpenTelemetry.Metrics.MeterProvider>();
+        return app;
+    }
+
     /// <summary><c>?access_token=abc&amp;limit=5</c> → <c>access_token=REDACTED&amp;limit=REDACTED</c>: the names stay, every value goes.</summary>
     public static string RedactQuery(string query) =>
         string.Join('&', QueryHelpers.ParseQuery(query).SelectMany(p => p.Value.Select(_ => $"{Uri.EscapeDataString(p.Key)}={Redacted}")));
