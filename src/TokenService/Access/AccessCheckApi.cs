@@ -5,6 +5,8 @@ using TokenService.Api;
 using TokenService.Callers;
 using TokenService.Data;
 using TokenService.Principals;
+using TokenService.Security;
+using TokenService.Telemetry;
 using TokenService.Tenants;
 
 namespace TokenService.Access;
@@ -102,6 +104,12 @@ public static class AccessCheckApi
             http.Connection.RemoteIpAddress), cancellationToken);
         if (resolved.Failure is { } failure)
         {
+            if (failure.Status == StatusCodes.Status429TooManyRequests)
+            {
+                // The forwarded credential is locked: the answer is allowed:false, but a refusal for brute force all the same.
+                Refusals.Mark(http, MetricWords.BruteForce);
+            }
+
             return TypedResults.Ok(new AccessCheckResponse(false, null, org, app, null, failure.Error));
         }
 

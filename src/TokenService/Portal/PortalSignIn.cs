@@ -6,6 +6,8 @@ using Microsoft.Extensions.Primitives;
 using TokenService.Callers;
 using TokenService.Options;
 using TokenService.Principals;
+using TokenService.Security;
+using TokenService.Telemetry;
 
 namespace TokenService.Portal;
 
@@ -71,8 +73,7 @@ public static class PortalSignIn
                 return;
             }
 
-            Again(http, result.Failure?.Status == StatusCodes.Status429TooManyRequests ? Errors.Locked : Errors.Invalid,
-                result.Failure?.RetryAfter);
+            Again(http, Locked(http, result.Failure?.Status) ? Errors.Locked : Errors.Invalid, result.Failure?.RetryAfter);
             return;
         }
 
@@ -88,10 +89,22 @@ public static class PortalSignIn
 
         Again(http, status switch
         {
-            StatusCodes.Status429TooManyRequests => Errors.Locked,
+            _ when Locked(http, status) => Errors.Locked,
             StatusCodes.Status400BadRequest or StatusCodes.Status401Unauthorized => Errors.Invalid,
             _ => Errors.Unavailable,
         }, retryAfter);
+    }
+
+    /// <summary>Whether the grant was refused for a lockout; if so, counted as a refusal, though the page answers 303.</summary>
+    private static bool Locked(HttpContext http, int? status)
+    {
+        if (status != StatusCodes.Status429TooManyRequests)
+        {
+            return false;
+        }
+
+        Refusals.Mark(http, MetricWords.BruteForce);
+        return true;
     }
 
     /// <summary>Runs the form as a password grant on the Usergrid admin token path and reads the answer it produced.</summary>

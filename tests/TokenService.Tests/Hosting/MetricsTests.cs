@@ -100,6 +100,42 @@ public sealed partial class MetricsTests
     }
 
     [Fact]
+    public async Task Refusals_AnsweredInTheirOwnWords_AreCountedAsBruteForce()
+    {
+        // Arrange: two failures lock an identity at an address; the app client is locked here from the start.
+        await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?> { ["BruteForce:MaxFailuresPerIdentity"] = "2" });
+        using var api = factory.CreateServiceClient("127.0.0.1");
+        var org = await api.CreateOrgAsync();
+        await api.CreateAdminAsync(org, "kim", "admin-password");
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var failed = await api.RequestTokenAsync(org.Sandbox with { ClientSecret = "wrong-secret" });
+        }
+
+        var before = Parse(await ScrapeAsync(api));
+
+        // Act: the portal's form, locked at its third wrong password, answers with a redirect; the access check, given
+        // the locked client's real credentials, answers 200 allowed:false.
+        var signIns = new List<string>();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            signIns.Add(await PortalForms.SignInLocationAsync(factory, "kim", "wrong-password", "127.0.0.1"));
+        }
+
+        using var check = await api.SendAsync(HttpMethod.Post, "/access/check", ServiceClient.BasicOf(org.Client),
+            new { org = org.Name, app = "sandbox", client_id = org.Sandbox.ClientId, client_secret = org.Sandbox.ClientSecret });
+        var after = Parse(await ScrapeAsync(api));
+
+        // Assert
+        Assert.Equal(["/portal/signin?error=invalid", "/portal/signin?error=invalid"], signIns.Take(2));
+        Assert.StartsWith("/portal/signin?error=locked", signIns[2], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, check.StatusCode);
+        Assert.Contains("\"allowed\":false", await check.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(2, Sum(after, "tokenservice_refusals_total", "reason=brute_force") - Sum(before, "tokenservice_refusals_total", "reason=brute_force"));
+        Assert.Equal(0, Sum(after, "tokenservice_refusals_total", "reason=rate_limit") - Sum(before, "tokenservice_refusals_total", "reason=rate_limit"));
+    }
+
+    [Fact]
     public async Task GrafanaDashboard_QueriesOnlyMetricsTheServiceServes()
     {
         // Arrange: a flow that moves every counter the dashboard shows (a refusal and a revocation included).

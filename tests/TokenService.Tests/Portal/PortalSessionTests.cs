@@ -1,21 +1,20 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TokenService.Data;
 using TokenService.Tests.Infrastructure;
+using static TokenService.Tests.Infrastructure.PortalForms;
 
 namespace TokenService.Tests.Portal;
 
 /// <summary>The portal's session over HTTP, without a browser: instances, the key ring, brute force, sign-out.</summary>
-public sealed partial class PortalSessionTests
+public sealed class PortalSessionTests
 {
     private const string AdminPassword = "admin-password";
 
@@ -270,67 +269,4 @@ public sealed partial class PortalSessionTests
         Assert.True(jar.ContainsKey("tokenservice_portal"));
         return jar;
     }
-
-    private static async Task<string> SignInLocationAsync(TokenServiceFactory factory, string username, string password, string? address)
-    {
-        var jar = new Dictionary<string, string>();
-        using var response = await SignInFormAsync(factory, jar, address, ("username", username), ("password", password));
-        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
-        return response.Headers.Location!.OriginalString;
-    }
-
-    private static Task<HttpResponseMessage> SignInFormAsync(TokenServiceFactory factory, Dictionary<string, string> jar, params (string, string)[] fields) =>
-        SignInFormAsync(factory, jar, null, fields);
-
-    private static async Task<HttpResponseMessage> SignInFormAsync(
-        TokenServiceFactory factory, Dictionary<string, string> jar, string? address, params (string Key, string Value)[] fields)
-    {
-        using var form = await GetAsync(factory, jar, "/portal/signin", address);
-        var antiforgery = AntiforgeryField().Match(await form.Content.ReadAsStringAsync()).Groups[1].Value;
-        var values = fields.ToDictionary(f => f.Key, f => f.Value);
-        values["__af"] = antiforgery;
-        return await PostAsync(factory, jar, "/portal/signin", values, address);
-    }
-
-    private static Task<HttpResponseMessage> GetAsync(TokenServiceFactory factory, Dictionary<string, string> jar, string path, string? address = null) =>
-        SendAsync(factory, jar, new HttpRequestMessage(HttpMethod.Get, path), address);
-
-    private static Task<HttpResponseMessage> PostAsync(
-        TokenServiceFactory factory, Dictionary<string, string> jar, string path, Dictionary<string, string> form, string? address = null) =>
-        SendAsync(factory, jar, new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) }, address);
-
-    /// <summary>Sends with the jar's cookies and keeps what the answer sets (a jar can move to another instance).</summary>
-    private static async Task<HttpResponseMessage> SendAsync(TokenServiceFactory factory, Dictionary<string, string> jar, HttpRequestMessage request, string? address)
-    {
-        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
-        if (jar.Count > 0)
-        {
-            request.Headers.Add("Cookie", string.Join("; ", jar.Select(c => $"{c.Key}={c.Value}")));
-        }
-
-        if (address is not null)
-        {
-            request.Headers.Add(TokenServiceFactory.RemoteAddressHeader, address);
-        }
-
-        var response = await http.SendAsync(request);
-        foreach (var header in response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [])
-        {
-            var pair = header.Split(';')[0].Split('=', 2);
-            if (pair[1].Length == 0)
-            {
-                jar.Remove(pair[0]);
-            }
-            else
-            {
-                jar[pair[0]] = pair[1];
-            }
-        }
-
-        request.Dispose();
-        return response;
-    }
-
-    [GeneratedRegex("name=\"__af\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 }
