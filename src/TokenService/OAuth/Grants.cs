@@ -15,8 +15,7 @@ namespace TokenService.OAuth;
 /// token and asks for a refresh token where the grant allows one. Every grant ends here.
 /// </summary>
 public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets budgets,
-    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits, Audit.IssuanceAudit audit, IEnumerable<IGrantRule> rules,
-    Telemetry.ServiceMetrics metrics)
+    Microsoft.Extensions.Options.IOptionsMonitor<Options.RateLimitOptions> limits, Audit.IssuanceAudit audit, IEnumerable<IGrantRule> rules)
 {
     /// <summary>Grants run once OpenIddict has attached the validated principals (e.g. the refresh token's).</summary>
     public static int GrantOrder { get; } = OpenIddictServerHandlers.Exchange.AttachPrincipal.Descriptor.Order + 1_000;
@@ -85,7 +84,33 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets bud
         audit.Raise(caller.OrgId, context.ClientId,
             context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString());
         context.SignIn(principal);
-        metrics.TokenIssued(context.Request.GrantType ?? "", PrincipalKinds.Of(caller.Type).WireName);
+    }
+}
+
+/// <summary>
+/// Counts a token when its answer goes out — after OpenIddict has made and stored it — not when a grant signs in, which
+/// a later step (storing it, a refused lifetime) can still undo.
+/// </summary>
+public sealed class CountIssuedTokens(Telemetry.ServiceMetrics metrics) : IOpenIddictServerHandler<ApplyTokenResponseContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
+            .UseSingletonHandler<CountIssuedTokens>()
+            // Reads the answer only; placed before the Usergrid paths add their fields to it.
+            .SetOrder(int.MinValue + 50_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(ApplyTokenResponseContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Error is null && !string.IsNullOrEmpty(context.Response.AccessToken) &&
+            GrantIssuer.IssuedToOf(context.Transaction) is { } caller)
+        {
+            metrics.TokenIssued(context.Request?.GrantType ?? "", PrincipalKinds.Of(caller.Type).WireName);
+        }
+
+        return default;
     }
 }
 

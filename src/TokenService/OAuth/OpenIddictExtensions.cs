@@ -74,6 +74,7 @@ public static class OpenIddictExtensions
                 options.AddEventHandler(ClientCredentialsGrant.Descriptor);
                 options.AddEventHandler(PasswordGrant.Descriptor);
                 options.AddEventHandler(RefreshTokenGrant.Descriptor);
+                options.AddEventHandler(CountIssuedTokens.Descriptor);
                 options.AddEventHandler(RefuseMalformedTokens.Descriptor);
                 options.AddEventHandler(IssuerEndpoints.Descriptor);
                 options.AddEventHandler(ValidatedTokenCaching.UseCachedToken.Descriptor);

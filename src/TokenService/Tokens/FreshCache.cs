@@ -71,14 +71,25 @@ public sealed class FreshCache<TValue> : IDisposable where TValue : class
     /// <summary>Call before reading the row an entry will be made from.</summary>
     public ReadStamp BeginRead() => new(_clock.GetUtcNow(), _generation.Current);
 
-    public bool TryGet(object key, out TValue? value)
+    /// <summary>The value remembered under <paramref name="key"/>, if it is still fresh.</summary>
+    /// <param name="key">The entry's key.</param>
+    /// <param name="value">The value, when found.</param>
+    /// <param name="countMiss">
+    /// False for a caller that, on a miss, goes on to a loader that looks again (<see cref="GetOrLoadAsync"/>): that
+    /// lookup counts the miss, so one request's miss is counted once.
+    /// </param>
+    public bool TryGet(object key, out TValue? value, bool countMiss = true)
     {
         value = null;
         if (!_entries.TryGetValue(key, out Entry? entry) || entry is null ||
             entry.Stamp.Generation != _generation.Current ||
             _clock.GetUtcNow() - entry.Stamp.At >= Lifetime)
         {
-            _metrics?.CacheLookup(_name, hit: false);
+            if (countMiss)
+            {
+                _metrics?.CacheLookup(_name, hit: false);
+            }
+
             return false;
         }
 

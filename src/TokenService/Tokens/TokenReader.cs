@@ -85,15 +85,16 @@ public sealed class TokenReader(
 {
     /// <summary>
     /// The first two steps, which read no database: a malformed token, or an active one remembered by the cache. For
-    /// callers on the hot path that would otherwise resolve this scoped reader for nothing.
+    /// callers on the hot path that would otherwise resolve this scoped reader for nothing. Such a caller reads on with
+    /// <see cref="ReadAsync"/> when this finds nothing, and that read counts the cache's miss (<paramref name="countMiss"/>).
     /// </summary>
-    public static bool TryReadFromMemory(ValidatedTokenCache cache, TimeProvider clock, string token, out TokenRead read)
+    public static bool TryReadFromMemory(ValidatedTokenCache cache, TimeProvider clock, string token, out TokenRead read, bool countMiss = true)
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(token);
         read = !ReferenceTokens.IsWellFormed(token) ? new TokenRead(TokenState.Malformed, null)
-            : cache.TryGet(token, out var entry) && !entry!.HasEnded(clock.GetUtcNow()) ? new TokenRead(TokenState.Active, entry)
+            : cache.TryGet(token, out var entry, countMiss) && !entry!.HasEnded(clock.GetUtcNow()) ? new TokenRead(TokenState.Active, entry)
             : default;
         return read.State == TokenState.Malformed || read.Token is not null;
     }

@@ -23,10 +23,11 @@ public sealed class ValidatedTokenCache(
     /// <summary>Call before reading a token's row: an entry made from it is bound to what was current then.</summary>
     public ReadStamp BeginRead() => _entries.BeginRead();
 
-    public bool TryGet(string token, out ValidatedToken? entry)
+    /// <summary>The entry of <paramref name="token"/>, if remembered; <paramref name="countMiss"/> as in <see cref="FreshCache{TValue}.TryGet"/>.</summary>
+    public bool TryGet(string token, out ValidatedToken? entry, bool countMiss = true)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return _entries.TryGet(ReferenceTokens.Digest(token), out entry);
+        return _entries.TryGet(ReferenceTokens.Digest(token), out entry, countMiss);
     }
 
     /// <summary>Remembers a token validated against a row whose read began at <paramref name="stamp"/>; returns the entry.</summary>

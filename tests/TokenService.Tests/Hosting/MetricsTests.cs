@@ -62,6 +62,35 @@ public sealed partial class MetricsTests
     }
 
     [Fact]
+    public async Task CacheLookups_OfIntrospectionsOnTheLeanPath_AreCountedOncePerRequest()
+    {
+        // Arrange: the resource server's secret is verified once, on OpenIddict's path; its next calls take the lean path.
+        await using var factory = new TokenServiceFactory();
+        using var api = factory.CreateServiceClient("127.0.0.1");
+        var org = await api.CreateOrgAsync();
+        var server = await api.CreateResourceServerAsync(org, "api");
+        string[] tokens = [await api.GetTokenAsync(org.Sandbox), await api.GetTokenAsync(org.Sandbox)];
+        Assert.False(await api.IsActiveAsync(server, "not-a-token"));
+        var before = Parse(await ScrapeAsync(api));
+
+        // Act: each token introspected twice: the first read misses the cache (and reads the row), the second finds it.
+        foreach (var token in tokens)
+        {
+            Assert.True(await api.IsActiveAsync(server, token));
+            Assert.True(await api.IsActiveAsync(server, token));
+        }
+
+        var after = Parse(await ScrapeAsync(api));
+
+        // Assert
+        double Delta(string result) =>
+            Sum(after, "tokenservice_cache_lookups_total", "cache=validated_tokens", $"result={result}") -
+            Sum(before, "tokenservice_cache_lookups_total", "cache=validated_tokens", $"result={result}");
+        Assert.Equal(2, Delta("miss"));
+        Assert.Equal(2, Delta("hit"));
+    }
+
+    [Fact]
     public async Task Refusals_ForBruteForceAndRateLimit_AreCountedByReason()
     {
         await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?>

@@ -93,7 +93,7 @@ public sealed class LeanProtocolPath(
             return false;
         }
 
-        var decision = TtlPolicy.SettingOwner(caller) is { } owner && ttls.TryGet(owner, out var setting)
+        var decision = TtlPolicy.SettingOwner(caller) is { } owner && ttls.TryGet(owner, out var setting, countMiss: false)
             ? TtlPolicy.Decide(setting!.Ttl ?? lifetimes.Value.DefaultTtl, form["ttl"])
             : await context.RequestServices.GetRequiredService<TtlPolicy>().DecideAsync(caller, form["ttl"], context.RequestAborted);
         if (decision.Error is not null || mint.IssuerFor(context.Request) is not { } issuer ||
@@ -147,7 +147,7 @@ public sealed class LeanProtocolPath(
         }
 
         var token = presented.ToString();
-        var read = TokenReader.TryReadFromMemory(validated, clock, token, out var remembered)
+        var read = TokenReader.TryReadFromMemory(validated, clock, token, out var remembered, countMiss: false)
             ? remembered
             : await context.RequestServices.GetRequiredService<TokenReader>().ReadAsync(token, context.RequestAborted);
         if (read.State == TokenState.NotAnAccessToken)
@@ -197,7 +197,7 @@ public sealed class LeanProtocolPath(
     }
 
     private ValueTask<Caller?> FindCallerAsync(HttpContext context, string clientId) =>
-        directory.TryGet(clientId, out var caller)
+        directory.TryGet(clientId, out var caller, countMiss: false)
             ? ValueTask.FromResult(caller)
             : new ValueTask<Caller?>(context.RequestServices.GetRequiredService<ClientDirectory>().FindAsync(clientId, context.RequestAborted));
 
