@@ -60,12 +60,12 @@ public sealed partial class TokenPruner(
         var threshold = (clock.GetUtcNow() - settings.MinimumAge).UtcDateTime;
         var deleted = await DeleteInBatchesAsync(ExpiredTokens(db, threshold), settings.BatchSize, cancellationToken);
         deleted += await DeleteInBatchesAsync(RevokedTokens(db, threshold), settings.BatchSize, cancellationToken);
+        metrics.Pruned(deleted); // counted now: a failure of the steps below does not bring these rows back
         var audits = await DeleteInBatchesAsync(
             OldAuditEvents(db, (clock.GetUtcNow() - settings.AuditRetention).ToUnixTimeMilliseconds()), settings.BatchSize, cancellationToken);
 
         // Brute-force counters whose window is long over mean nothing any more.
         await DeleteInBatchesAsync(ExpiredCounters(db, clock.GetUtcNow().ToUnixTimeMilliseconds()), settings.BatchSize, cancellationToken);
-        metrics.Pruned(deleted);
         if (deleted > 0 || audits > 0)
         {
             Log.Pruned(logger, deleted, audits);
