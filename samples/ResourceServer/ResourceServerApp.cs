@@ -36,7 +36,12 @@ public static class ResourceServerApp
         });
 
         // 2. Usergrid-style requests: forwarded as they came to TokenService's access check.
-        builder.Services.AddHttpClient(AccessCheckHandler.ClientName, http => http.BaseAddress = service);
+        //    A few seconds at most: a request waiting longer on its access check is better answered 503.
+        builder.Services.AddHttpClient(AccessCheckHandler.ClientName, http =>
+        {
+            http.BaseAddress = service;
+            http.Timeout = TimeSpan.FromSeconds(5);
+        });
         // No default scheme: each endpoint names its own, so a request is checked once, the way its endpoint expects.
         builder.Services.AddAuthentication()
             .AddScheme<AccessCheckOptions, AccessCheckHandler>(AccessCheckHandler.SchemeName, options =>

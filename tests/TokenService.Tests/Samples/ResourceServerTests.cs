@@ -33,21 +33,34 @@ public sealed class ResourceServerHosts : IAsyncLifetime
         Service = new TokenServiceFactory();
         Service.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         Service.StartServer();
-        var serviceUrl = Service.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
-        Api = new ServiceClient(new HttpClient { BaseAddress = new Uri(serviceUrl) });
+        ServiceUrl = Service.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        Api = new ServiceClient(new HttpClient { BaseAddress = new Uri(ServiceUrl) });
         Org = await Api.CreateOrgAsync();
         Other = await Api.CreateOrgAsync();
         Orders = await Api.CreateAppAsync(Org, "orders");
         var credential = await Api.CreateResourceServerAsync(Org, "items-api");
 
-        _sample = ResourceServer.ResourceServerApp.Create(
+        Credential = credential;
+        _sample = await StartSampleAsync(ServiceUrl, credential);
+        Sample = new HttpClient { BaseAddress = new Uri(_sample.Urls.First()) };
+    }
+
+    public string ServiceUrl { get; private set; } = "";
+
+    /// <summary>The resource-server credential the sample runs with.</summary>
+    public Credentials Credential { get; private set; } = null!;
+
+    /// <summary>The sample on a free loopback port, asking the service at <paramref name="serviceUrl"/>.</summary>
+    public static async Task<WebApplication> StartSampleAsync(string serviceUrl, Credentials credential)
+    {
+        var sample = ResourceServer.ResourceServerApp.Create(
         [
             "--urls", "http://127.0.0.1:0", "--TokenService:Url", serviceUrl + "/",
             "--TokenService:ClientId", credential.ClientId, "--TokenService:ClientSecret", credential.ClientSecret,
-            "--Logging:LogLevel:Default", "Warning",
+            "--Logging:LogLevel:Default", "Error",
         ]);
-        await _sample.StartAsync();
-        Sample = new HttpClient { BaseAddress = new Uri(_sample.Urls.First()) };
+        await sample.StartAsync();
+        return sample;
     }
 
     public async Task DisposeAsync()
@@ -143,6 +156,36 @@ public sealed class ResourceServerTests(ResourceServerHosts hosts) : IClassFixtu
         Assert.Equal(HttpStatusCode.OK, sandbox.StatusCode);
         Assert.Equal("guest", body.GetProperty("caller").GetProperty("principal_type").GetString());
         Assert.Equal(HttpStatusCode.Unauthorized, secured.StatusCode);
+    }
+
+    [Fact]
+    public async Task Usergrid_WhenTheServiceCannotJudge_Is503NotA401()
+    {
+        // Arrange: one sample whose own credential the service refuses, one asking a port where nothing listens.
+        await using var wrongSecret = await ResourceServerHosts.StartSampleAsync(hosts.ServiceUrl, hosts.Credential with { ClientSecret = "not-its-secret" });
+        await using var unreachable = await ResourceServerHosts.StartSampleAsync(ClosedUrl(), hosts.Credential);
+        var path = $"/{hosts.Org.Name}/sandbox/items";
+
+        using var http = new HttpClient();
+
+        // Act
+        using var refusedServer = await http.GetAsync(new Uri(new Uri(wrongSecret.Urls.First()), path));
+        using var nobodyThere = await http.GetAsync(new Uri(new Uri(unreachable.Urls.First()), path));
+
+        // Assert: a guest is allowed on the sandbox, so only the missing judgement can refuse these.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refusedServer.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, nobodyThere.StatusCode);
+        Assert.NotNull(nobodyThere.Headers.RetryAfter);
+    }
+
+    /// <summary>A loopback URL where nothing listens (a port just given back).</summary>
+    private static string ClosedUrl()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"http://127.0.0.1:{port}";
     }
 
     private async Task<HttpResponseMessage> GetAsync(string path, string? token)
