@@ -50,7 +50,42 @@ public static class MetricsExtensions
             .Select(IPAddress.Parse).Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToHashSet();
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
             context.Request.Path == Path && HttpMethods.IsGet(context.Request.Method) && IsAllowed(context.Connection.RemoteIpAddress, allowed));
+        app.Use(TagUnroutedRequests(app.Services));
         return app;
+    }
+
+    /// <summary>
+    /// The requests answered outside routing — OpenIddict's endpoints (and the lean path in front of them), the Usergrid
+    /// token paths, the scrape — carry no <c>http.route</c>, so a latency by route would lump the hottest ones together.
+    /// They are tagged with their template, read before any rewrite: never the path itself, which names an organization.
+    /// </summary>
+    private static Func<HttpContext, RequestDelegate, Task> TagUnroutedRequests(IServiceProvider services)
+    {
+        // Read at the first request: OpenIddict's options load the signing keys, from a database prepared at start.
+        var routes = new Lazy<Dictionary<string, string>>(() =>
+        {
+            var server = services.GetRequiredService<IOptions<OpenIddict.Server.OpenIddictServerOptions>>().Value;
+            return server.TokenEndpointUris.Concat(server.IntrospectionEndpointUris).Concat(server.RevocationEndpointUris)
+                .Concat(server.ConfigurationEndpointUris).Concat(server.JsonWebKeySetEndpointUris)
+                .Select(uri => "/" + uri.OriginalString.TrimStart('/')).Append(Path)
+                .ToDictionary(route => route, route => route, StringComparer.OrdinalIgnoreCase);
+        });
+        return (context, next) =>
+        {
+            var path = context.Request.Path;
+            var route = routes.Value.GetValueOrDefault(path.Value ?? "") ??
+                        (Compat.UsergridTokenPaths.TryMatch(path, out var org, out _) ? org is null ? "/management/token" : "/{org}/{app}/token" : null);
+            return route is null ? next(context) : TagAsync(context, next, route);
+        };
+    }
+
+    private static async Task TagAsync(HttpContext context, RequestDelegate next, string route)
+    {
+        await next(context);
+        if (context.GetEndpoint() is null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMetricsTagsFeature>() is { } metrics)
+        {
+            metrics.Tags.Add(new("http.route", route));
+        }
     }
 
     private static bool IsAllowed(IPAddress? address, HashSet<IPAddress> allowed) =>
