@@ -46,8 +46,8 @@ try
     app.ValidateSettings();
     app.StartTelemetry();
     app.UseTokenServiceRequestLog();
-    app.UseTokenServiceSecurity();
     app.UseTokenServiceMetrics();
+    app.UseTokenServiceSecurity();
     app.UseTokenServiceHosting();
     app.UsePortalHeaders();
     app.UsePortalSignIn();

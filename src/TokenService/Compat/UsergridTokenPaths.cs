@@ -55,7 +55,7 @@ public static class UsergridTokenPaths
             parameters["client_id"] = publicClientId ?? ClientDirectory.ManagementClientId;
         }
 
-        ReplaceWithForm(http, "/token", parameters);
+        ReplaceWithForm(http, OAuth.ProtocolPaths.Token, parameters);
         http.Features.Set(new UsergridTokenRequest(org, app));
         await next();
     }

@@ -48,32 +48,26 @@ public static class MetricsExtensions
         var allowed = settings.AllowedAddresses
             .Concat(app.Services.GetRequiredService<IOptions<TransportOptions>>().Value.TrustedProxies)
             .Select(IPAddress.Parse).Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToHashSet();
+        app.Use(TagUnroutedRequests());
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
             context.Request.Path == Path && HttpMethods.IsGet(context.Request.Method) && IsAllowed(context.Connection.RemoteIpAddress, allowed));
-        app.Use(TagUnroutedRequests(app.Services));
         return app;
     }
 
     /// <summary>
     /// The requests answered outside routing — OpenIddict's endpoints (and the lean path in front of them), the Usergrid
-    /// token paths, the scrape — carry no <c>http.route</c>, so a latency by route would lump the hottest ones together.
-    /// They are tagged with their template, read before any rewrite: never the path itself, which names an organization.
+    /// token paths, the portal's sign-in form, the scrape — carry no <c>http.route</c>, so a latency by route would lump
+    /// the hottest ones together. They are tagged with their template, matched before any rewrite and whatever answers
+    /// them (a refusal too): never the path itself, which names an organization.
     /// </summary>
-    private static Func<HttpContext, RequestDelegate, Task> TagUnroutedRequests(IServiceProvider services)
+    private static Func<HttpContext, RequestDelegate, Task> TagUnroutedRequests()
     {
-        // Read at the first request: OpenIddict's options load the signing keys, from a database prepared at start.
-        var routes = new Lazy<Dictionary<string, string>>(() =>
-        {
-            var server = services.GetRequiredService<IOptions<OpenIddict.Server.OpenIddictServerOptions>>().Value;
-            return server.TokenEndpointUris.Concat(server.IntrospectionEndpointUris).Concat(server.RevocationEndpointUris)
-                .Concat(server.ConfigurationEndpointUris).Concat(server.JsonWebKeySetEndpointUris)
-                .Select(uri => "/" + uri.OriginalString.TrimStart('/')).Append(Path)
-                .ToDictionary(route => route, route => route, StringComparer.OrdinalIgnoreCase);
-        });
+        var routes = OAuth.ProtocolPaths.All.Append(Path).Append(Portal.PortalSignIn.Path)
+            .ToDictionary(route => route, route => route, StringComparer.OrdinalIgnoreCase);
         return (context, next) =>
         {
             var path = context.Request.Path;
-            var route = routes.Value.GetValueOrDefault(path.Value ?? "") ??
+            var route = routes.GetValueOrDefault(path.Value ?? "") ??
                         (Compat.UsergridTokenPaths.TryMatch(path, out var org, out _) ? org is null ? "/management/token" : "/{org}/{app}/token" : null);
             return route is null ? next(context) : TagAsync(context, next, route);
         };
@@ -81,10 +75,17 @@ public static class MetricsExtensions
 
     private static async Task TagAsync(HttpContext context, RequestDelegate next, string route)
     {
-        await next(context);
-        if (context.GetEndpoint() is null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMetricsTagsFeature>() is { } metrics)
+        try
         {
-            metrics.Tags.Add(new("http.route", route));
+            await next(context);
+        }
+        finally
+        {
+            // The request's metric is recorded when it ends, after this: a failed request keeps its route too.
+            if (context.GetEndpoint() is null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMetricsTagsFeature>() is { } metrics)
+            {
+                metrics.Tags.Add(new("http.route", route));
+            }
         }
     }
 

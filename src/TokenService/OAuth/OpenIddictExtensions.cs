@@ -37,11 +37,12 @@ public static class OpenIddictExtensions
         services.AddOpenIddict()
             .AddServer(options =>
             {
-                options.SetTokenEndpointUris("token")
-                    .SetIntrospectionEndpointUris("introspect")
-                    .SetRevocationEndpointUris("revoke")
-                    .SetConfigurationEndpointUris(".well-known/openid-configuration", ".well-known/oauth-authorization-server")
-                    .SetJsonWebKeySetEndpointUris(".well-known/jwks");
+                options.SetTokenEndpointUris(ProtocolPaths.Relative(ProtocolPaths.Token))
+                    .SetIntrospectionEndpointUris(ProtocolPaths.Relative(ProtocolPaths.Introspection))
+                    .SetRevocationEndpointUris(ProtocolPaths.Relative(ProtocolPaths.Revocation))
+                    .SetConfigurationEndpointUris(
+                        ProtocolPaths.Relative(ProtocolPaths.Configuration), ProtocolPaths.Relative(ProtocolPaths.AuthorizationServerMetadata))
+                    .SetJsonWebKeySetEndpointUris(ProtocolPaths.Relative(ProtocolPaths.JsonWebKeySet));
 
                 options.AllowClientCredentialsFlow()
                     .AllowPasswordFlow()

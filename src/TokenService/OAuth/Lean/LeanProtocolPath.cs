@@ -58,11 +58,11 @@ public sealed class LeanProtocolPath(
         var handled = false;
         if (_enabled && HttpMethods.IsPost(request.Method) && !request.QueryString.HasValue && IsPlainForm(request.ContentType))
         {
-            if (request.Path.Equals("/token", StringComparison.Ordinal))
+            if (request.Path.Equals(ProtocolPaths.Token, StringComparison.Ordinal))
             {
                 handled = await TryIssueAsync(context);
             }
-            else if (request.Path.Equals("/introspect", StringComparison.Ordinal))
+            else if (request.Path.Equals(ProtocolPaths.Introspection, StringComparison.Ordinal))
             {
                 handled = await TryIntrospectAsync(context);
             }
