@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Claims;
@@ -23,7 +24,8 @@ public sealed class AccessCheckOptions : AuthenticationSchemeOptions
 /// credentials exactly as they came (header, <c>access_token</c>, <c>client_id</c>/<c>client_secret</c>, or none), and
 /// TokenService applies its own rules — the app's <c>secured</c> flag, guests, app clients acting as the app. When
 /// TokenService cannot say (down, slow, busy, or refusing this server's own credential), the request is answered 503,
-/// not 401: the caller's credentials were never judged, and a client that hears 401 throws them away.
+/// not 401: the caller's credentials were never judged, and a client that hears 401 throws them away. A credential
+/// locked after too many failures is answered 429, for the same reason.
 /// </summary>
 public sealed class AccessCheckHandler(
     IOptionsMonitor<AccessCheckOptions> options, ILoggerFactory logger, UrlEncoder encoder, IHttpClientFactory clients)
@@ -32,7 +34,10 @@ public sealed class AccessCheckHandler(
     public const string SchemeName = "TokenServiceAccessCheck";
     public const string ClientName = "TokenService";
 
-    private static readonly object Unavailable = new();
+    /// <summary>The access check's reason for a credential locked after too many failures (TokenService's brute-force error).</summary>
+    private const string LockedReason = "temporarily_unavailable";
+
+    private static readonly object Later = new();
 
     private static readonly Action<ILogger, string, Exception?> LogUnavailable = LoggerMessage.Define<string>(
         LogLevel.Warning, new EventId(1, "AccessCheckUnavailable"), "The access check could not be asked: {Reason}");
@@ -57,56 +62,81 @@ public sealed class AccessCheckHandler(
         {
             response = await clients.CreateClient(ClientName).SendAsync(check, Context.RequestAborted);
         }
-        catch (Exception exception) when (exception is HttpRequestException ||
-                                          (exception is TaskCanceledException && !Context.RequestAborted.IsCancellationRequested))
+        catch (OperationCanceledException) when (Context.RequestAborted.IsCancellationRequested)
         {
-            return NotJudged(exception is TaskCanceledException ? "no answer in time" : exception.Message);
+            return AuthenticateResult.NoResult(); // the caller hung up: nobody to answer
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            return NotJudged(exception is TaskCanceledException ? "no answer in time" : "TokenService is unreachable", exception);
         }
 
         using (response)
         {
-            // 5xx or 429: TokenService is down or busy. 401/403: it refuses this server's credential (a setting to fix).
-            if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or
-                HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound)
             {
-                return NotJudged($"the access check answered {(int)response.StatusCode}");
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                // 400 (malformed credentials) or 404 (no such app): the request's own fault.
+                // Malformed credentials or no such app: the request's own fault.
                 return AuthenticateResult.Fail($"The access check answered {(int)response.StatusCode}.");
             }
 
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                // Down (5xx), busy (429), refusing this server's own credential (401/403: a setting to fix), or anything
+                // else: in no case a judgement of the caller's credentials.
+                return NotJudged($"the access check answered {(int)response.StatusCode}", null, response.Headers.RetryAfter?.Delta);
+            }
+
+            AccessCheckAnswer? answer;
             try
             {
-                return Judged(await response.Content.ReadFromJsonAsync<AccessCheckAnswer>(Context.RequestAborted), org, app);
+                answer = await response.Content.ReadFromJsonAsync<AccessCheckAnswer>(Context.RequestAborted);
             }
-            catch (JsonException)
+            catch (OperationCanceledException) when (Context.RequestAborted.IsCancellationRequested)
             {
-                return NotJudged("the access check's answer was not JSON");
+                return AuthenticateResult.NoResult();
             }
+            catch (Exception exception) when (exception is JsonException or NotSupportedException)
+            {
+                return NotJudged("the access check's answer was not JSON", exception);
+            }
+
+            return answer switch
+            {
+                null => NotJudged("the access check's answer was empty", null),
+                // The caller's credential is locked after too many failures: it is right to keep, but not usable now.
+                { Allowed: false, Reason: LockedReason } => AnswerLater(StatusCodes.Status429TooManyRequests, TimeSpan.FromSeconds(60),
+                    "too many failed attempts with this credential"),
+                _ => Judged(answer, org, app),
+            };
         }
     }
 
-    /// <summary>A 503 with Retry-After instead of the 401 challenge when the credentials were never judged.</summary>
+    /// <summary>
+    /// When the credentials were not judged (or are locked for now), a 503 (or 429) with Retry-After instead of the 401
+    /// challenge, which would tell the client to throw them away.
+    /// </summary>
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        if (!Context.Items.ContainsKey(Unavailable))
+        if (Context.Items[Later] is not LaterAnswer later)
         {
             return base.HandleChallengeAsync(properties);
         }
 
-        Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        Response.Headers.RetryAfter = "5";
+        Response.StatusCode = later.Status;
+        Response.Headers.RetryAfter = ((long)later.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         return Task.CompletedTask;
     }
 
-    private AuthenticateResult NotJudged(string reason)
+    private AuthenticateResult NotJudged(string reason, Exception? exception, TimeSpan? retryAfter = null)
     {
-        LogUnavailable(Logger, reason, null);
-        Context.Items[Unavailable] = true;
-        return AuthenticateResult.Fail("TokenService could not judge the credentials: " + reason);
+        LogUnavailable(Logger, reason, exception);
+        return AnswerLater(StatusCodes.Status503ServiceUnavailable, retryAfter ?? TimeSpan.FromSeconds(5), "TokenService could not judge the credentials: " + reason);
+    }
+
+    private AuthenticateResult AnswerLater(int status, TimeSpan retryAfter, string reason)
+    {
+        Context.Items[Later] = new LaterAnswer(status, retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter);
+        return AuthenticateResult.Fail(reason);
     }
 
     private static AuthenticateResult Judged(AccessCheckAnswer? answer, string org, string app)
@@ -129,6 +159,8 @@ public sealed class AccessCheckHandler(
     }
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 ? null : value.ToString();
+
+    private sealed record LaterAnswer(int Status, TimeSpan RetryAfter);
 
     private sealed record AccessCheckRequest(
         [property: JsonPropertyName("org")] string Org,

@@ -175,7 +175,30 @@ public sealed class ResourceServerTests(ResourceServerHosts hosts) : IClassFixtu
         // Assert: a guest is allowed on the sandbox, so only the missing judgement can refuse these.
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refusedServer.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, nobodyThere.StatusCode);
+        Assert.NotNull(refusedServer.Headers.RetryAfter);
         Assert.NotNull(nobodyThere.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Usergrid_ACredentialLockedAfterTooManyFailures_Is429NotA401()
+    {
+        // Arrange: an app of its own (the lockout holds for its id at the sample's address), ten wrong secrets through the sample.
+        var app = await hosts.Api.CreateAppAsync(hosts.Org, "lockable");
+        var path = $"/{hosts.Org.Name}/lockable/items";
+        var wrong = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            using var failed = await hosts.Sample.GetAsync($"{path}?client_id={app.ClientId}&client_secret=wrong-secret");
+            wrong.Add(failed.StatusCode);
+        }
+
+        // Act: the right secret, now locked.
+        using var locked = await hosts.Sample.GetAsync($"{path}?client_id={app.ClientId}&client_secret={app.ClientSecret}");
+
+        // Assert
+        Assert.All(wrong, status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+        Assert.NotNull(locked.Headers.RetryAfter);
     }
 
     /// <summary>A loopback URL where nothing listens (a port just given back).</summary>
