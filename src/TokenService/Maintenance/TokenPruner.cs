@@ -58,9 +58,9 @@ public sealed partial class TokenPruner(
 
         // OpenIddict stores token dates as UTC DateTime.
         var threshold = (clock.GetUtcNow() - settings.MinimumAge).UtcDateTime;
-        var deleted = await DeleteInBatchesAsync(ExpiredTokens(db, threshold), settings.BatchSize, cancellationToken);
-        deleted += await DeleteInBatchesAsync(RevokedTokens(db, threshold), settings.BatchSize, cancellationToken);
-        metrics.Pruned(deleted); // counted now: a failure of the steps below does not bring these rows back
+        // Tokens are counted batch by batch: a later failure does not bring deleted rows back.
+        var deleted = await DeleteInBatchesAsync(ExpiredTokens(db, threshold), settings.BatchSize, cancellationToken, metrics.Pruned);
+        deleted += await DeleteInBatchesAsync(RevokedTokens(db, threshold), settings.BatchSize, cancellationToken, metrics.Pruned);
         var audits = await DeleteInBatchesAsync(
             OldAuditEvents(db, (clock.GetUtcNow() - settings.AuditRetention).ToUnixTimeMilliseconds()), settings.BatchSize, cancellationToken);
 
@@ -94,7 +94,8 @@ public sealed partial class TokenPruner(
     public static IOrderedQueryable<FailureCounter> ExpiredCounters(TokenServiceDbContext db, long now) =>
         db.FailureCounters.Where(c => c.ExpiresAt < now).OrderBy(c => c.ExpiresAt);
 
-    private static async Task<int> DeleteInBatchesAsync<T>(IOrderedQueryable<T> doomed, int batchSize, CancellationToken cancellationToken)
+    private static async Task<int> DeleteInBatchesAsync<T>(
+        IOrderedQueryable<T> doomed, int batchSize, CancellationToken cancellationToken, Action<long>? batchDeleted = null)
     {
         var total = 0;
         int deleted;
@@ -102,6 +103,7 @@ public sealed partial class TokenPruner(
         {
             // One short statement per batch: locks stay few and brief, so concurrent token writes are not stalled.
             deleted = await doomed.Take(batchSize).ExecuteDeleteAsync(cancellationToken);
+            batchDeleted?.Invoke(deleted);
             total += deleted;
         }
         while (deleted == batchSize);

@@ -88,15 +88,15 @@ public sealed class GrantIssuer(TtlPolicy ttlPolicy, Security.RequestBudgets bud
 }
 
 /// <summary>
-/// Counts a token when its answer goes out — after OpenIddict has made and stored it — not when a grant signs in, which
-/// a later step (storing it, a refused lifetime) can still undo.
+/// Counts a token once OpenIddict has made and stored it (its answer is being prepared), not when a grant signs in,
+/// which a later step (storing it, a refused lifetime) can still undo. An answer that fails after this point still
+/// leaves a stored, usable token: counted.
 /// </summary>
 public sealed class CountIssuedTokens(Telemetry.ServiceMetrics metrics) : IOpenIddictServerHandler<ApplyTokenResponseContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
             .UseSingletonHandler<CountIssuedTokens>()
-            // Reads the answer only; placed before the Usergrid paths add their fields to it.
             .SetOrder(int.MinValue + 50_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();

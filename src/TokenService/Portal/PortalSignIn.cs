@@ -73,7 +73,7 @@ public static class PortalSignIn
                 return;
             }
 
-            Again(http, Locked(http, result.Failure?.Status) ? Errors.Locked : Errors.Invalid, result.Failure?.RetryAfter);
+            Again(http, MarkIfLocked(http, result.Failure?.Status) ? Errors.Locked : Errors.Invalid, result.Failure?.RetryAfter);
             return;
         }
 
@@ -87,16 +87,17 @@ public static class PortalSignIn
             return;
         }
 
+        var locked = MarkIfLocked(http, status);
         Again(http, status switch
         {
-            _ when Locked(http, status) => Errors.Locked,
+            _ when locked => Errors.Locked,
             StatusCodes.Status400BadRequest or StatusCodes.Status401Unauthorized => Errors.Invalid,
             _ => Errors.Unavailable,
         }, retryAfter);
     }
 
     /// <summary>Whether the grant was refused for a lockout; if so, counted as a refusal, though the page answers 303.</summary>
-    private static bool Locked(HttpContext http, int? status)
+    private static bool MarkIfLocked(HttpContext http, int? status)
     {
         if (status != StatusCodes.Status429TooManyRequests)
         {
