@@ -37,7 +37,8 @@ public sealed class AccessCheckHandler(
     /// <summary>The access check's reason for a credential locked after too many failures (TokenService's brute-force error).</summary>
     private const string LockedReason = "temporarily_unavailable";
 
-    private static readonly object Later = new();
+    /// <summary>Set when the credentials were not judged (or are locked): the challenge then answers this, not 401.</summary>
+    private LaterAnswer? _later;
 
     private static readonly Action<ILogger, string, Exception?> LogUnavailable = LoggerMessage.Define<string>(
         LogLevel.Warning, new EventId(1, "AccessCheckUnavailable"), "The access check could not be asked: {Reason}");
@@ -95,8 +96,9 @@ public sealed class AccessCheckHandler(
             {
                 return AuthenticateResult.NoResult();
             }
-            catch (Exception exception) when (exception is JsonException or NotSupportedException)
+            catch (Exception exception) when (exception is JsonException or InvalidOperationException)
             {
+                // Not JSON, or in a charset it cannot be read in.
                 return NotJudged("the access check's answer was not JSON", exception);
             }
 
@@ -117,7 +119,7 @@ public sealed class AccessCheckHandler(
     /// </summary>
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        if (Context.Items[Later] is not LaterAnswer later)
+        if (_later is not { } later)
         {
             return base.HandleChallengeAsync(properties);
         }
@@ -135,7 +137,7 @@ public sealed class AccessCheckHandler(
 
     private AuthenticateResult AnswerLater(int status, TimeSpan retryAfter, string reason)
     {
-        Context.Items[Later] = new LaterAnswer(status, retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter);
+        _later = new LaterAnswer(status, retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter);
         return AuthenticateResult.Fail(reason);
     }
 

@@ -46,8 +46,9 @@ try
     app.ValidateSettings();
     app.StartTelemetry();
     app.UseTokenServiceRequestLog();
-    app.UseTokenServiceMetrics();
+    app.UseRouteTagsOutsideRouting();
     app.UseTokenServiceSecurity();
+    app.UseTokenServiceMetrics();
     app.UseTokenServiceHosting();
     app.UsePortalHeaders();
     app.UsePortalSignIn();

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using TokenService.Options;
@@ -35,7 +36,10 @@ public static class MetricsExtensions
         return builder;
     }
 
-    /// <summary>Answers <c>/metrics</c> to allowed addresses; anyone else gets the 404 of a path that does not exist.</summary>
+    /// <summary>
+    /// Answers <c>/metrics</c> to allowed addresses; anyone else gets the 404 of a path that does not exist. After the
+    /// security checks, whose forwarded headers make the address checked the client's, not its proxy's.
+    /// </summary>
     public static WebApplication UseTokenServiceMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -48,7 +52,6 @@ public static class MetricsExtensions
         var allowed = settings.AllowedAddresses
             .Concat(app.Services.GetRequiredService<IOptions<TransportOptions>>().Value.TrustedProxies)
             .Select(IPAddress.Parse).Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToHashSet();
-        app.Use(TagUnroutedRequests());
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
             context.Request.Path == Path && HttpMethods.IsGet(context.Request.Method) && IsAllowed(context.Connection.RemoteIpAddress, allowed));
         return app;
@@ -58,19 +61,27 @@ public static class MetricsExtensions
     /// The requests answered outside routing — OpenIddict's endpoints (and the lean path in front of them), the Usergrid
     /// token paths, the portal's sign-in form, the scrape — carry no <c>http.route</c>, so a latency by route would lump
     /// the hottest ones together. They are tagged with their template, matched before any rewrite and whatever answers
-    /// them (a refusal too): never the path itself, which names an organization.
+    /// them (refusals too, so this comes before the security checks): never the path itself, which names an organization.
     /// </summary>
-    private static Func<HttpContext, RequestDelegate, Task> TagUnroutedRequests()
+    public static WebApplication UseRouteTagsOutsideRouting(this WebApplication app)
     {
-        var routes = OAuth.ProtocolPaths.All.Append(Path).Append(Portal.PortalSignIn.Path)
-            .ToDictionary(route => route, route => route, StringComparer.OrdinalIgnoreCase);
-        return (context, next) =>
+        ArgumentNullException.ThrowIfNull(app);
+        if (!app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Enabled)
         {
-            var path = context.Request.Path;
-            var route = routes.GetValueOrDefault(path.Value ?? "") ??
-                        (Compat.UsergridTokenPaths.TryMatch(path, out var org, out _) ? org is null ? "/management/token" : "/{org}/{app}/token" : null);
+            return app;
+        }
+
+        var routes = OAuth.ProtocolPaths.All.Append(Path).ToDictionary(route => route, route => route, StringComparer.OrdinalIgnoreCase);
+        app.Use((context, next) =>
+        {
+            var request = context.Request;
+            var route = routes.GetValueOrDefault(request.Path.Value ?? "") ??
+                        (Compat.UsergridTokenPaths.TryMatch(request.Path, out var org, out _) ? org is null ? "/management/token" : "/{org}/{app}/token"
+                         : HttpMethods.IsPost(request.Method) && request.Path.Equals(Portal.PortalSignIn.Path, StringComparison.OrdinalIgnoreCase) ? Portal.PortalSignIn.Path
+                         : null);
             return route is null ? next(context) : TagAsync(context, next, route);
-        };
+        });
+        return app;
     }
 
     private static async Task TagAsync(HttpContext context, RequestDelegate next, string route)
@@ -81,8 +92,10 @@ public static class MetricsExtensions
         }
         finally
         {
-            // The request's metric is recorded when it ends, after this: a failed request keeps its route too.
-            if (context.GetEndpoint() is null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMetricsTagsFeature>() is { } metrics)
+            // The request's metric is recorded when it ends, after this: a failed request keeps its route too. Not when
+            // an endpoint was matched (then ASP.NET Core tags its own route — kept by the exception handler if it threw).
+            if (context.GetEndpoint() is null && context.Features.Get<IExceptionHandlerFeature>()?.Endpoint is null &&
+                context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMetricsTagsFeature>() is { } metrics)
             {
                 metrics.Tags.Add(new("http.route", route));
             }

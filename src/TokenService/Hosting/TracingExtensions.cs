@@ -48,8 +48,8 @@ public static class TracingExtensions
     }
 
     /// <summary>
-    /// Builds the tracer provider (and the meter provider, if the scrape endpoint has not already) now, before the
-    /// database is prepared, instead of when the host starts its hosted services. Two reasons: the preparation's own
+    /// Builds the tracer and meter providers now, before the database is prepared, instead of when the host starts its
+    /// hosted services. Two reasons: the preparation's own
     /// database calls are then traced, and EF Core, which caches "nobody listens" for a second in each pooled context
     /// (its logging cache time), hands the first requests contexts that trace their commands.
     /// </summary>

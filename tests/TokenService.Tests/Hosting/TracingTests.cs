@@ -21,7 +21,7 @@ public sealed class TracingTests
     public async Task Spans_OfRequestsCarryingCredentials_RecordNoCredentialAndRedactQueryValues()
     {
         // Arrange
-        var spans = new List<Activity>();
+        var exported = new ExportedSpans();
         var logs = new CapturedLogs();
         await using var factory = new TokenServiceFactory(null, new Dictionary<string, string?>
         {
@@ -31,7 +31,7 @@ public sealed class TracingTests
         {
             ExtraServices = services =>
             {
-                services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
+                services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(exported));
                 services.AddSingleton<ILoggerProvider>(logs);
             },
         };
@@ -43,29 +43,36 @@ public sealed class TracingTests
         using var byQuery = await api.Http.GetAsync(
             $"/{org.Name}/sandbox/token?grant_type=client_credentials&client_id={org.Sandbox.ClientId}&client_secret={org.Sandbox.ClientSecret}");
         using var call = await api.Http.GetAsync($"/{org.Name}/sandbox?access_token={token}&limit=5");
-        await Task.Delay(100); // the server span ends after the response is written
+
+        // The last server span ends after its response is written: waited for (at most five seconds), not guessed.
+        const string redacted = "access_token=REDACTED&limit=REDACTED";
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!exported.Snapshot().Any(s => (string?)s.GetTagItem("url.query") == redacted) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        var spans = exported.Snapshot();
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, byQuery.StatusCode);
         Assert.Equal(HttpStatusCode.OK, call.StatusCode);
-        lock (spans)
-        {
-            var server = spans.Where(s => s.Kind == ActivityKind.Server).ToList();
-            Assert.Contains(server, s => (string?)s.GetTagItem("url.query") == "access_token=REDACTED&limit=REDACTED");
-            // A request's own database commands, not only those of the start (which run before any request).
-            var requestTraces = server.Select(s => s.TraceId).ToHashSet();
-            Assert.Contains(spans, s => s.Kind == ActivityKind.Client && s.Source.Name.Contains("EntityFrameworkCore", StringComparison.Ordinal) &&
-                                        requestTraces.Contains(s.TraceId));
-            var everything = string.Join('\n', spans.SelectMany(s => s.TagObjects.Select(t => $"{t.Key}={t.Value}").Append(s.DisplayName)));
-            foreach (var secret in new[] { org.Sandbox.ClientSecret, org.Client.ClientSecret, token, "Basic ", "Bearer " })
-            {
-                Assert.DoesNotContain(secret, everything, StringComparison.Ordinal);
-            }
+        var server = spans.Where(s => s.Kind == ActivityKind.Server).ToList();
+        Assert.Contains(server, s => (string?)s.GetTagItem("url.query") == redacted);
 
-            // The request log line of a traced request names its trace.
-            var traced = server.Select(s => s.TraceId.ToHexString()).ToHashSet();
-            Assert.Contains(logs.Lines, line => line.Contains(" answered ", StringComparison.Ordinal) && traced.Any(id => line.Contains(id, StringComparison.Ordinal)));
+        // A request's own database commands, not only those of the start (which run before any request).
+        var requestTraces = server.Select(s => s.TraceId).ToHashSet();
+        Assert.Contains(spans, s => s.Kind == ActivityKind.Client && s.Source.Name.Contains("EntityFrameworkCore", StringComparison.Ordinal) &&
+                                    requestTraces.Contains(s.TraceId));
+        var everything = string.Join('\n', spans.SelectMany(s => s.TagObjects.Select(t => $"{t.Key}={t.Value}").Append(s.DisplayName)));
+        foreach (var secret in new[] { org.Sandbox.ClientSecret, org.Client.ClientSecret, token, "Basic ", "Bearer " })
+        {
+            Assert.DoesNotContain(secret, everything, StringComparison.Ordinal);
         }
+
+        // The request log line of a traced request names its trace.
+        var traced = server.Select(s => s.TraceId.ToHexString()).ToHashSet();
+        Assert.Contains(logs.Lines, line => line.Contains(" answered ", StringComparison.Ordinal) && traced.Any(id => line.Contains(id, StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -73,6 +80,56 @@ public sealed class TracingTests
     {
         Assert.Equal("client_id=REDACTED&client_secret=REDACTED&a=REDACTED&a=REDACTED",
             TokenService.Hosting.TracingExtensions.RedactQuery("?client_id=x&client_secret=s3cr%20et&a=1&a=2"));
+    }
+
+    /// <summary>What the in-memory exporter writes (from request threads) and the test reads, under one lock.</summary>
+    private sealed class ExportedSpans : ICollection<Activity>
+    {
+        private readonly List<Activity> _spans = [];
+
+        public int Count => Snapshot().Length;
+
+        public bool IsReadOnly => false;
+
+        public Activity[] Snapshot()
+        {
+            lock (_spans)
+            {
+                return [.. _spans];
+            }
+        }
+
+        public void Add(Activity item)
+        {
+            lock (_spans)
+            {
+                _spans.Add(item);
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_spans)
+            {
+                _spans.Clear();
+            }
+        }
+
+        public bool Contains(Activity item) => Snapshot().Contains(item);
+
+        public void CopyTo(Activity[] array, int arrayIndex) => Snapshot().CopyTo(array, arrayIndex);
+
+        public bool Remove(Activity item)
+        {
+            lock (_spans)
+            {
+                return _spans.Remove(item);
+            }
+        }
+
+        public IEnumerator<Activity> GetEnumerator() => ((IEnumerable<Activity>)Snapshot()).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private sealed class CapturedLogs : ILoggerProvider, ILogger

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using TokenService.Tests.Infrastructure;
 
 namespace TokenService.Tests.Samples;
@@ -182,11 +183,13 @@ public sealed class ResourceServerTests(ResourceServerHosts hosts) : IClassFixtu
     [Fact]
     public async Task Usergrid_ACredentialLockedAfterTooManyFailures_Is429NotA401()
     {
-        // Arrange: an app of its own (the lockout holds for its id at the sample's address), ten wrong secrets through the sample.
+        // Arrange: an app of its own (the lockout holds for its id at the sample's address), as many wrong secrets
+        // through the sample as the service allows.
         var app = await hosts.Api.CreateAppAsync(hosts.Org, "lockable");
         var path = $"/{hosts.Org.Name}/lockable/items";
+        var allowed = hosts.Service.Services.GetRequiredService<IOptions<TokenService.Options.BruteForceOptions>>().Value.MaxFailuresPerIdentity;
         var wrong = new List<HttpStatusCode>();
-        for (var attempt = 0; attempt < 10; attempt++)
+        for (var attempt = 0; attempt < allowed; attempt++)
         {
             using var failed = await hosts.Sample.GetAsync($"{path}?client_id={app.ClientId}&client_secret=wrong-secret");
             wrong.Add(failed.StatusCode);
