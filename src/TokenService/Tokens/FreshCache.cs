@@ -48,7 +48,7 @@ public sealed class FreshCache<TValue> : IDisposable where TValue : class
     private readonly MemoryCache _entries;
     private readonly Generation _generation;
     private readonly TimeProvider _clock;
-    private readonly Telemetry.ServiceMetrics? _metrics;
+    private readonly Telemetry.ServiceMetrics _metrics;
     private readonly string _name;
 
     /// <param name="generation">What this instance changed since.</param>
@@ -56,11 +56,12 @@ public sealed class FreshCache<TValue> : IDisposable where TValue : class
     /// <param name="sizeLimit">At most this many entries.</param>
     /// <param name="metrics">Where hits and misses are counted, under <paramref name="name"/> (a fixed word).</param>
     /// <param name="name">The cache's name in the metrics.</param>
-    public FreshCache(Generation generation, TimeProvider clock, int sizeLimit, Telemetry.ServiceMetrics? metrics = null, string name = "")
+    public FreshCache(Generation generation, TimeProvider clock, int sizeLimit, Telemetry.ServiceMetrics metrics, string name)
     {
         ArgumentNullException.ThrowIfNull(generation);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sizeLimit);
+        ArgumentNullException.ThrowIfNull(metrics);
         _generation = generation;
         _clock = clock;
         _metrics = metrics;
@@ -87,13 +88,13 @@ public sealed class FreshCache<TValue> : IDisposable where TValue : class
         {
             if (countMiss)
             {
-                _metrics?.CacheLookup(_name, hit: false);
+                _metrics.CacheLookup(_name, hit: false);
             }
 
             return false;
         }
 
-        _metrics?.CacheLookup(_name, hit: true);
+        _metrics.CacheLookup(_name, hit: true);
         value = entry.Value;
         return true;
     }

@@ -21,7 +21,7 @@ internal sealed class ServerKeys(IServiceScopeFactory scopes, IOptions<KeysOptio
 {
     private const string SigningId = "signing-es256";
     private const string EncryptionId = "encryption-a256kw";
-    private const string ProtectedPrefix = "gcm1.";
+    internal const string ProtectedPrefix = "gcm1.";
 
     public void Configure(OpenIddictServerOptions options)
     {
@@ -47,7 +47,7 @@ internal sealed class ServerKeys(IServiceScopeFactory scopes, IOptions<KeysOptio
             SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
     }
 
-    private static byte[]? Configured(string? base64) => base64 is null ? null : KeysOptions.Decode(base64);
+    internal static byte[]? Configured(string? base64) => base64 is null ? null : KeysOptions.Decode(base64);
 
     private static byte[] LoadOrCreate(TokenServiceDbContext db, string id, byte[]? protection, Func<byte[]> create)
     {

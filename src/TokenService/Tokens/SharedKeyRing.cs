@@ -71,8 +71,7 @@ internal sealed class ProtectionKeyXmlDecryptor(IServiceProvider services) : IXm
     public XElement Decrypt(XElement encryptedElement)
     {
         ArgumentNullException.ThrowIfNull(encryptedElement);
-        var configured = services.GetRequiredService<IOptions<KeysOptions>>().Value.ProtectionKey;
-        var protection = configured is null ? null : KeysOptions.Decode(configured);
+        var protection = ServerKeys.Configured(services.GetRequiredService<IOptions<KeysOptions>>().Value.ProtectionKey);
         return XElement.Parse(Encoding.UTF8.GetString(ServerKeys.Unprotect(encryptedElement.Value, protection, ProtectionKeyXmlEncryptor.Purpose)));
     }
 }
@@ -96,10 +95,10 @@ internal sealed class KeyRingStartup(
             return;
         }
 
-        var wrapped = await db.KeyRing.AsNoTracking().Select(k => k.Xml).Where(x => x.Contains(ServerKeysPrefix)).FirstOrDefaultAsync(cancellationToken);
+        var wrapped = await db.KeyRing.AsNoTracking().Select(k => k.Xml).Where(x => x.Contains(ServerKeys.ProtectedPrefix)).FirstOrDefaultAsync(cancellationToken);
         if (wrapped is not null)
         {
-            var protection = settings.Value.ProtectionKey is { } configured ? KeysOptions.Decode(configured) : null;
+            var protection = ServerKeys.Configured(settings.Value.ProtectionKey);
             var secret = XElement.Parse(wrapped).Descendants("wrapped").First().Value;
 
             // Unprotect names Keys:ProtectionKey in its refusal when the key is missing or is not the one used.
@@ -132,6 +131,4 @@ internal sealed class KeyRingStartup(
         var now = clock.GetUtcNow();
         keys.CreateNewKey(now, now.AddDays(90));
     }
-
-    private const string ServerKeysPrefix = "gcm1.";
 }
